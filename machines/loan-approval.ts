@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { awaitEvent, defineSaga, PermanentError, stepsFor } from '../src/index.js';
+import { faultKnobs, injectFault } from './participants/faults.js';
+import { Ledger } from './participants/ledger.js';
+
+/** The bank's services: credit bureau, a funds reservation book, the loan ledger and a mailer. */
+export function createBank() {
+  return {
+    creditChecks: new Ledger<{ score: number }>(),
+    reservations: new Ledger<{ amount: number }>(),
+    loans: new Ledger<{ loanId: string; amount: number }>(),
+    letters: new Ledger<{ to: string; text: string }>(),
+    schedules: new Ledger<{ loanId: string; installments: number }>(),
+  };
+}
+
+export type Bank = ReturnType<typeof createBank>;
+
+const loanInput = z.object({
+  applicationId: z.string().min(1),
+  applicant: z.string().min(1),
+  amount: z.number().positive().max(1_000_000),
+  ...faultKnobs,
+});
+
+const decision = z.object({ approved: z.boolean(), underwriter: z.string().min(1), note: z.string().optional() });
+
+/** Credit check, a person's decision, then money out: the pivot. After it, only forward. */
+export function loanApprovalSaga(bank: Bank) {
+  const { step } = stepsFor(loanInput);
+  return defineSaga({
+    name: 'loan-approval',
+    version: 1,
+    description: 'Check credit, hold funds, wait for an underwriter, disburse (pivot), then notify and schedule.',
+    input: loanInput,
+    steps: [
+      step('checkCredit', {
+        run: ({ input, idempotencyKey, attempt }) => {
+          injectFault(input, 'checkCredit', attempt);
+          return bank.creditChecks.apply(idempotencyKey, () => ({ score: 600 + (input.applicant.length * 37) % 200 }));
+        },
+        compensate: 'none',
+        retry: { maxAttempts: 3, initialDelayMs: 100 },
+      }),
+      step('reserveFunds', {
+        run: ({ input, idempotencyKey, attempt }) => {
+          injectFault(input, 'reserveFunds', attempt);
+          return bank.reservations.apply(idempotencyKey, () => ({ amount: input.amount }));
+        },
+        compensate: ({ input, idempotencyKey, attempt }) => {
+          injectFault(input, 'releaseFunds', attempt);
+          bank.reservations.undo(idempotencyKey.replace(/:compensate$/, ''));
+        },
+      }),
+      awaitEvent('underwriterDecision', { event: 'underwriter.decided', schema: decision, timeoutMs: 86_400_000 }),
+      step('checkDecision', {
+        run: ({ results }) => {
+          const made = decision.parse(results['underwriterDecision']);
+          if (!made.approved) throw new PermanentError(`Declined by ${made.underwriter}`);
+          return { approvedBy: made.underwriter };
+        },
+        compensate: 'none',
+      }),
+      step('disburseFunds', {
+        pivot: true,
+        run: ({ input, idempotencyKey, attempt }) => {
+          injectFault(input, 'disburseFunds', attempt);
+          return bank.loans.apply(idempotencyKey, () => ({ loanId: `loan-${input.applicationId}`, amount: input.amount }));
+        },
+      }),
+      step('notifyApplicant', {
+        run: ({ input, idempotencyKey, attempt }) => {
+          injectFault(input, 'notifyApplicant', attempt);
+          return bank.letters.apply(idempotencyKey, () => ({ to: input.applicant, text: 'Your loan is paid out.' }));
+        },
+        retry: { maxAttempts: 5, initialDelayMs: 200, backoffFactor: 2 },
+      }),
+      step('scheduleRepayments', {
+        run: ({ input, idempotencyKey, attempt }) => {
+          injectFault(input, 'scheduleRepayments', attempt);
+          return bank.schedules.apply(idempotencyKey, () => ({ loanId: `loan-${input.applicationId}`, installments: 12 }));
+        },
+        retry: { maxAttempts: 5, initialDelayMs: 200, backoffFactor: 2 },
+      }),
+    ],
+  });
+}
+
+export const bank = createBank();
+export const loanApproval = loanApprovalSaga(bank);
+export default loanApproval;

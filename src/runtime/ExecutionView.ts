@@ -1,0 +1,65 @@
+import type { StateValue } from 'xstate';
+import type { ErrorRecord, FailurePoint, SagaContext } from '../compile/sagaContext.js';
+import type { CompensationReason, ExecutionId } from '../definition/types.js';
+import type { ExecutionStatus, StoredExecution } from '../store/SagaStore.js';
+
+/** What `engine.get` and `engine.waitFor` return: one execution, read from its latest durable state. */
+export interface ExecutionView<TResults = Record<string, unknown>> {
+  readonly id: ExecutionId<TResults>;
+  readonly saga: string;
+  readonly version: number;
+  readonly status: ExecutionStatus;
+  /** The statechart's full state value, e.g. `{ Running: { chargePayment: 'backoff' } }`. */
+  readonly state: StateValue;
+  readonly input: unknown;
+  /** Outputs of the completed steps; complete only when `status` is Completed. */
+  readonly results: Partial<TResults>;
+  readonly completed: readonly string[];
+  readonly compensated: readonly string[];
+  readonly attempts: Readonly<Record<string, number>>;
+  readonly errors: readonly ErrorRecord[];
+  /** Why the saga compensated (a step error, a cancellation or the deadline). */
+  readonly reason: CompensationReason | null;
+  /** For a Failed execution: where it stopped and why; `retry` resumes there. */
+  readonly failure: FailurePoint | null;
+  readonly idempotencyKey: string | null;
+  readonly revision: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+interface PersistedMachineSnapshot {
+  readonly value: StateValue;
+  readonly context: SagaContext;
+}
+
+/** The top-level state of a state value. */
+export function statusOf(value: StateValue): ExecutionStatus {
+  const top = typeof value === 'string' ? value : Object.keys(value)[0];
+  return (top ?? 'Running') as ExecutionStatus;
+}
+
+/** @internal */
+export function executionView<TResults = Record<string, unknown>>(stored: StoredExecution): ExecutionView<TResults> {
+  const snapshot = JSON.parse(stored.snapshot) as PersistedMachineSnapshot;
+  const { context } = snapshot;
+  return {
+    id: stored.id,
+    saga: stored.saga,
+    version: stored.version,
+    status: stored.status,
+    state: snapshot.value,
+    input: context.input,
+    results: context.results as Partial<TResults>,
+    completed: context.completed,
+    compensated: context.compensated,
+    attempts: context.attempts,
+    errors: context.errors,
+    reason: context.reason,
+    failure: context.failure,
+    idempotencyKey: stored.idempotencyKey,
+    revision: stored.revision,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+  };
+}

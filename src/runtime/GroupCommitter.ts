@@ -1,0 +1,126 @@
+import { StoreError } from '../definition/errors.js';
+import type { ExecutionWrite, SagaStore } from '../store/SagaStore.js';
+
+interface Waiter {
+  readonly revision: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: the writes of every execution that changed in one tick go to
+ * the store in one transaction. One batch is in flight at a time, so an
+ * execution's revisions reach the store in order, and writes queued while a
+ * batch commits form the next batch.
+ *
+ * @internal
+ */
+export class GroupCommitter {
+  private pending = new Map<string, ExecutionWrite>();
+  private readonly queuedRevision = new Map<string, number>();
+  private readonly durableRevision = new Map<string, number>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private scheduled = false;
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: SagaStore,
+    private readonly onCommitted: (writes: readonly ExecutionWrite[]) => void,
+    private readonly onFailed: (writes: readonly ExecutionWrite[], error: StoreError) => void,
+  ) {}
+
+  /** Queues an execution's new state; several in one tick merge into one write. */
+  enqueue(write: ExecutionWrite): void {
+    const id = write.execution.id;
+    const earlier = this.pending.get(id);
+    this.pending.set(
+      id,
+      earlier === undefined ? write : { execution: write.execution, journal: [...earlier.journal, ...write.journal] },
+    );
+    this.queuedRevision.set(id, write.execution.revision);
+    this.schedule();
+  }
+
+  /** Resolves once everything queued so far for this execution is committed. */
+  durable(id: string): Promise<void> {
+    const revision = this.queuedRevision.get(id);
+    if (revision === undefined || (this.durableRevision.get(id) ?? 0) >= revision) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push({ revision, resolve, reject });
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  async idle(): Promise<void> {
+    while (this.flushing !== undefined || this.pending.size > 0) {
+      if (this.flushing === undefined) this.startFlush();
+      await this.flushing?.catch(() => undefined);
+    }
+  }
+
+  /** Drops what the committer knows of an execution that left memory. */
+  forget(id: string): void {
+    if (this.pending.has(id)) return;
+    this.queuedRevision.delete(id);
+    this.durableRevision.delete(id);
+  }
+
+  /** Throws away an execution's queued writes after a failed commit; its waiters get `error`. */
+  discard(id: string, error: StoreError): void {
+    this.pending.delete(id);
+    this.settle(id, Number.POSITIVE_INFINITY, error);
+    this.queuedRevision.delete(id);
+    this.durableRevision.delete(id);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing !== undefined) return;
+    this.scheduled = true;
+    // setImmediate lets every execution that moves in this tick join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startFlush();
+    });
+  }
+
+  private startFlush(): void {
+    if (this.flushing !== undefined || this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.flushing = this.commit(batch).finally(() => {
+      this.flushing = undefined;
+      if (this.pending.size > 0) this.schedule();
+    });
+  }
+
+  private async commit(batch: readonly ExecutionWrite[]): Promise<void> {
+    try {
+      await this.store.commit(batch);
+    } catch (cause) {
+      const error = cause instanceof StoreError ? cause : new StoreError(`Commit failed: ${String(cause)}`, { cause });
+      for (const { execution } of batch) this.settle(execution.id, Number.POSITIVE_INFINITY, error);
+      this.onFailed(batch, error);
+      return;
+    }
+    for (const { execution } of batch) {
+      this.durableRevision.set(execution.id, execution.revision);
+      this.settle(execution.id, execution.revision, undefined);
+    }
+    this.onCommitted(batch);
+  }
+
+  private settle(id: string, revision: number, error: StoreError | undefined): void {
+    const list = this.waiters.get(id);
+    if (list === undefined) return;
+    const remaining = list.filter((w) => {
+      if (w.revision > revision) return true;
+      if (error === undefined) w.resolve();
+      else w.reject(error);
+      return false;
+    });
+    if (remaining.length > 0) this.waiters.set(id, remaining);
+    else this.waiters.delete(id);
+  }
+}

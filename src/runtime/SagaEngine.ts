@@ -1,0 +1,504 @@
+import { randomUUID } from 'node:crypto';
+import { createActor, type AnyActorRef, type SnapshotFrom, type AnyStateMachine } from 'xstate';
+import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
+import type { StepActorInput } from '../compile/stepActors.js';
+import {
+  DefinitionMismatchError,
+  ExecutionNotFoundError,
+  InvalidOperationError,
+  SagaError,
+  SagaInputError,
+  UnknownSagaError,
+  type StoreError,
+} from '../definition/errors.js';
+import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
+import type { JournalEntry } from '../events/JournalEntry.js';
+import type { SagaLifecycleEvent, SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
+import { memoryStore } from '../store/memoryStore.js';
+import {
+  FINAL_STATUSES,
+  type ExecutionStatus,
+  type ExecutionWrite,
+  type ListQuery,
+  type SagaStore,
+  type StoredExecution,
+} from '../store/SagaStore.js';
+import { checkExternalEvent, explainRefusedEvent, type ExternalEvent } from './externalEvent.js';
+import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
+import { GroupCommitter } from './GroupCommitter.js';
+import type { LiveExecution } from './LiveExecution.js';
+import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
+import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
+
+export interface SagaEngineOptions {
+  /** Where executions are kept; `memoryStore()` when not given. */
+  readonly store?: SagaStore;
+  /** The sagas this engine runs; several versions of one saga may be listed. */
+  readonly sagas: readonly AnySagaDefinition[];
+}
+
+export interface ExecuteResult<TResults = Record<string, unknown>> {
+  readonly id: ExecutionId<TResults>;
+  /** True when an execution with this executionId or idempotencyKey already existed. */
+  readonly existing: boolean;
+}
+
+/** What `start()` found in the store. */
+export interface RecoveryReport {
+  readonly resumed: number;
+  /** Executions left untouched, e.g. because their definition changed shape without a version bump. */
+  readonly refused: readonly { readonly id: string; readonly error: SagaError }[];
+}
+
+const SETTLED: readonly ExecutionStatus[] = ['Completed', 'Compensated', 'Failed'];
+const RELOAD_DELAY_MS = 1_000;
+
+/**
+ * Runs sagas durably: every transition is written to the store before the
+ * side effects it announces, and `start()` resumes what a crash interrupted.
+ *
+ * @example
+ * const engine = new SagaEngine({ store: sqliteStore('data/sagachart.db'), sagas: [orderFulfillment] });
+ * await engine.start();
+ * const { id } = await engine.execute(orderFulfillment, { orderId: 'A1', amount: 42 });
+ * const outcome = await engine.waitFor(id); // outcome.status: 'Completed' | 'Compensated' | 'Failed'
+ */
+export class SagaEngine {
+  private readonly store: SagaStore;
+  private readonly registry: SagaRegistry;
+  private readonly committer: GroupCommitter;
+  private readonly live = new Map<string, LiveExecution>();
+  private readonly starting = new Map<string, Promise<ExecuteResult>>();
+  private readonly refused = new Map<string, SagaError>();
+  private readonly listeners = new Set<SagaLifecycleListener>();
+  private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
+  private state: 'new' | 'started' | 'stopped' = 'new';
+
+  constructor(options: SagaEngineOptions) {
+    this.store = options.store ?? memoryStore();
+    this.registry = new SagaRegistry({ beforeEffect: (input) => this.beforeEffect(input) });
+    for (const saga of options.sagas) this.registry.register(saga);
+    this.committer = new GroupCommitter(
+      this.store,
+      (writes) => this.onCommitted(writes),
+      (writes, error) => this.onCommitFailed(writes, error),
+    );
+  }
+
+  /** The newest version of every registered saga. */
+  sagas(): AnySagaDefinition[] {
+    return this.registry.all().map((r) => r.definition);
+  }
+
+  /** The compiled machine of a registered saga (newest version unless given). */
+  machine(saga: string, version?: number): AnyStateMachine {
+    return (version === undefined ? this.registry.latest(saga) : this.registry.version(saga, version)).machine;
+  }
+
+  /** Opens the store and resumes every unfinished execution from its last durable state. */
+  async start(): Promise<RecoveryReport> {
+    if (this.state === 'started') throw new InvalidOperationError('The engine is already started');
+    await this.store.init();
+    this.state = 'started';
+    this.refused.clear();
+    let resumed = 0;
+    for (const stored of await this.store.listUnfinished()) {
+      try {
+        this.resume(stored);
+        resumed += 1;
+      } catch (error) {
+        if (!(error instanceof SagaError)) throw error;
+        this.refused.set(stored.id, error);
+      }
+    }
+    return { resumed, refused: [...this.refused].map(([id, error]) => ({ id, error })) };
+  }
+
+  /**
+   * Starts an execution and resolves once its first state is durable. With the
+   * same `executionId` or `idempotencyKey` as an earlier start, returns that one.
+   */
+  execute<TSaga extends AnySagaDefinition>(
+    saga: TSaga,
+    input: InputFrom<TSaga>,
+    options?: ExecuteOptions,
+  ): Promise<ExecuteResult<ResultsFrom<TSaga>>>;
+  execute(saga: string, input: unknown, options?: ExecuteOptions): Promise<ExecuteResult>;
+  async execute(
+    saga: AnySagaDefinition | string,
+    input: unknown,
+    options: ExecuteOptions = {},
+  ): Promise<ExecuteResult> {
+    this.assertStarted();
+    checkExecuteOptions(options);
+    const registered = this.registeredFor(saga);
+    const parsed = registered.definition.input.safeParse(input);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code }));
+      const where = issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+      throw new SagaInputError(`Invalid input for saga "${registered.definition.name}": ${where}`, issues);
+    }
+    const id = options.executionId ?? randomUUID();
+    const claims = [`id:${id}`, ...(options.idempotencyKey === undefined ? [] : [`key:${options.idempotencyKey}`])];
+    for (const claim of claims) {
+      const inFlight = this.starting.get(claim);
+      if (inFlight !== undefined) return { ...(await inFlight), existing: true };
+    }
+    const started = this.startNew(registered, id, parsed.data, options);
+    for (const claim of claims) this.starting.set(claim, started);
+    try {
+      return await started;
+    } finally {
+      for (const claim of claims) this.starting.delete(claim);
+    }
+  }
+
+  /** Resolves when the execution is Completed, Compensated or Failed (Failed waits for a person). */
+  waitFor<TResults>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
+  async waitFor(id: string): Promise<ExecutionView> {
+    const live = this.live.get(id);
+    if (live !== undefined) {
+      if (SETTLED.includes(statusOf(live.actor.getSnapshot().value))) {
+        await this.committer.durable(id);
+        return this.get(id);
+      }
+      return new Promise((resolve, reject) => live.waiters.push({ resolve, reject }));
+    }
+    const view = await this.get<Record<string, unknown>>(id);
+    if (SETTLED.includes(view.status)) return view;
+    throw this.notRunningHere(id, view.status);
+  }
+
+  /** The execution as last made durable. */
+  get<TResults>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
+  async get(id: string): Promise<ExecutionView> {
+    const stored = await this.store.get(id);
+    if (stored === undefined) throw new ExecutionNotFoundError(id);
+    return executionView(stored);
+  }
+
+  /** Executions newest first, filtered; pass `nextCursor` back as `cursor` for the next page. */
+  async list(query: ListQuery = {}): Promise<{ items: ExecutionView[]; nextCursor: string | null }> {
+    const page = await this.store.list(query);
+    return { items: page.items.map((s) => executionView(s)), nextCursor: page.nextCursor };
+  }
+
+  /** The execution's journal, oldest first; `afterSeq` skips what a reader already has. */
+  async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
+    if ((await this.store.get(id)) === undefined) throw new ExecutionNotFoundError(id);
+    return this.store.journal(id, afterSeq);
+  }
+
+  /** Delivers an event to an execution waiting for it (an `awaitEvent` step). */
+  async send(id: string, event: ExternalEvent): Promise<void> {
+    checkExternalEvent(event);
+    const live = await this.requireLive(id);
+    const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
+    const message = { type: event.type, data: event.data };
+    if (!snapshot.can(message)) throw explainRefusedEvent(id, live.registered.plan, snapshot, event);
+    live.actor.send(message);
+    await this.committer.durable(id);
+  }
+
+  /** Cancels a Running execution before its pivot: it compensates what completed. */
+  async cancel(id: string, reason = 'cancelled'): Promise<void> {
+    const live = await this.requireLive(id);
+    const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
+    const status = statusOf(snapshot.value);
+    if (status !== 'Running') {
+      throw new InvalidOperationError(`Execution "${id}" is ${status}: only a Running execution can be cancelled`, {
+        executionId: id,
+        status,
+      });
+    }
+    const message = { type: CANCEL_EVENT, reason };
+    if (!snapshot.can(message)) {
+      const pivot = live.registered.plan.pivot ?? '?';
+      throw new InvalidOperationError(
+        `Execution "${id}" is past its pivot "${pivot}": it cannot be cancelled, nothing is undone after the point of no return`,
+        { executionId: id, status, step: pivot },
+      );
+    }
+    live.actor.send(message);
+    await this.committer.durable(id);
+  }
+
+  /** Resumes a Failed execution from exactly where it stopped. */
+  async retry(id: string): Promise<void> {
+    const live = await this.requireLive(id);
+    const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
+    const status = statusOf(snapshot.value);
+    if (status !== 'Failed' || !snapshot.can({ type: RETRY_EVENT })) {
+      throw new InvalidOperationError(`Execution "${id}" is ${status}: only a Failed execution can be retried`, {
+        executionId: id,
+        status,
+      });
+    }
+    live.actor.send({ type: RETRY_EVENT });
+    await this.committer.durable(id);
+  }
+
+  /** Listens to every durable transition of every execution; returns the unsubscribe function. */
+  subscribe(listener: SagaLifecycleListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops gracefully: writes what is queued, stops the actors; everything stays resumable. */
+  async stop(): Promise<void> {
+    if (this.state !== 'started') return;
+    this.state = 'stopped';
+    for (const timer of this.reloadTimers) clearTimeout(timer);
+    this.reloadTimers.clear();
+    const live = [...this.live.values()];
+    for (const execution of live) execution.unsubscribe();
+    await this.committer.idle();
+    for (const execution of live) {
+      execution.actor.stop();
+      const stopped = new InvalidOperationError(`The engine stopped before execution "${execution.id}" settled`, {
+        executionId: execution.id,
+      });
+      for (const waiter of execution.waiters) waiter.reject(stopped);
+    }
+    this.live.clear();
+    await this.store.close();
+  }
+
+  private async startNew(
+    registered: RegisteredSaga,
+    id: string,
+    input: unknown,
+    options: ExecuteOptions,
+  ): Promise<ExecuteResult> {
+    const existing = await this.findExisting(id, options.idempotencyKey);
+    if (existing !== undefined) {
+      if (existing.saga !== registered.definition.name) {
+        throw new InvalidOperationError(
+          `Execution "${existing.id}" already exists for saga "${existing.saga}", not "${registered.definition.name}"`,
+          { executionId: existing.id },
+        );
+      }
+      return { id: existing.id, existing: true };
+    }
+    const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;
+    const actor = createActor(registered.machine, {
+      input: { executionId: id, input, deadlineAt: deadlineMs === undefined ? null : Date.now() + deadlineMs },
+    });
+    this.attach(actor, registered, {
+      id,
+      createdAt: Date.now(),
+      idempotencyKey: options.idempotencyKey ?? null,
+      revision: 0,
+      lastSeq: 0,
+      lastJson: undefined,
+    });
+    // An acknowledged start must survive a crash: resolve only after the first commit.
+    await this.committer.durable(id);
+    return { id, existing: false };
+  }
+
+  private async findExisting(id: string, key: string | undefined): Promise<StoredExecution | undefined> {
+    const live = this.live.get(id);
+    if (live !== undefined) return this.store.get(id);
+    return (await this.store.get(id)) ?? (key === undefined ? undefined : await this.store.getByIdempotencyKey(key));
+  }
+
+  private resume(stored: StoredExecution): void {
+    const registered = this.registry.version(stored.saga, stored.version);
+    if (registered.definition.hash !== stored.definitionHash) {
+      throw new DefinitionMismatchError(
+        stored.saga,
+        stored.version,
+        stored.definitionHash,
+        registered.definition.hash,
+        stored.id,
+      );
+    }
+    const actor = createActor(registered.machine, { snapshot: JSON.parse(stored.snapshot) as never });
+    this.attach(actor, registered, {
+      id: stored.id,
+      createdAt: stored.createdAt,
+      idempotencyKey: stored.idempotencyKey,
+      revision: stored.revision,
+      lastSeq: stored.lastSeq,
+      lastJson: stored.snapshot,
+    });
+  }
+
+  private attach(
+    actor: AnyActorRef,
+    registered: RegisteredSaga,
+    fields: Pick<LiveExecution, 'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'lastJson'>,
+  ): void {
+    const execution: LiveExecution = {
+      ...fields,
+      registered,
+      actor,
+      pendingJournal: [],
+      lastSnapshot: undefined,
+      waiters: [],
+      unsubscribe: () => undefined,
+    };
+    this.live.set(execution.id, execution);
+    const journal = actor.on('journal', (emitted: { entry: LiveExecution['pendingJournal'][number] }) => {
+      execution.pendingJournal.push(emitted.entry);
+    });
+    // Subscribe before start(): the first snapshot is emitted inside it.
+    const subscription = actor.subscribe((snapshot) => this.onSnapshot(execution, snapshot));
+    execution.unsubscribe = () => {
+      journal.unsubscribe();
+      subscription.unsubscribe();
+    };
+    actor.start();
+  }
+
+  private onSnapshot(execution: LiveExecution, snapshot: unknown): void {
+    if (snapshot === execution.lastSnapshot && execution.pendingJournal.length === 0) return;
+    execution.lastSnapshot = snapshot;
+    const json = JSON.stringify(execution.actor.getPersistedSnapshot());
+    // A restored actor emits its restored snapshot once more: nothing to write.
+    if (json === execution.lastJson && execution.pendingJournal.length === 0) return;
+    execution.lastJson = json;
+    execution.revision += 1;
+    const journal = execution.pendingJournal.map((record) => ({ ...record, seq: ++execution.lastSeq }));
+    execution.pendingJournal = [];
+    const { definition } = execution.registered;
+    this.committer.enqueue({
+      execution: {
+        id: execution.id,
+        saga: definition.name,
+        version: definition.version,
+        definitionHash: definition.hash,
+        status: statusOf((snapshot as { value: SnapshotFrom<AnyStateMachine>['value'] }).value),
+        snapshot: json,
+        revision: execution.revision,
+        lastSeq: execution.lastSeq,
+        idempotencyKey: execution.idempotencyKey,
+        createdAt: execution.createdAt,
+        updatedAt: Date.now(),
+      },
+      journal,
+    });
+  }
+
+  private onCommitted(writes: readonly ExecutionWrite[]): void {
+    for (const { execution: stored, journal } of writes) {
+      const view = executionView(stored);
+      const event: SagaLifecycleEvent = {
+        executionId: stored.id,
+        saga: stored.saga,
+        version: stored.version,
+        revision: stored.revision,
+        status: stored.status,
+        state: view.state,
+        entries: journal,
+        at: stored.updatedAt,
+      };
+      for (const listener of this.listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's failure must not stop the engine or other listeners.
+        }
+      }
+      const live = this.live.get(stored.id);
+      if (live === undefined || !SETTLED.includes(stored.status)) continue;
+      if (
+        statusOf((live.actor.getSnapshot() as { value: SnapshotFrom<AnyStateMachine>['value'] }).value) !==
+        stored.status
+      ) {
+        continue;
+      }
+      const waiters = live.waiters;
+      live.waiters = [];
+      for (const waiter of waiters) waiter.resolve(view);
+      if (FINAL_STATUSES.includes(stored.status)) {
+        live.unsubscribe();
+        live.actor.stop();
+        this.live.delete(stored.id);
+        this.committer.forget(stored.id);
+      }
+    }
+  }
+
+  private onCommitFailed(writes: readonly ExecutionWrite[], error: StoreError): void {
+    // The store is the truth: drop what did not commit and reload from the last durable state.
+    for (const { execution: stored } of writes) {
+      const live = this.live.get(stored.id);
+      if (live === undefined) continue;
+      live.unsubscribe();
+      live.actor.stop();
+      this.live.delete(stored.id);
+      this.committer.discard(stored.id, error);
+      for (const waiter of live.waiters) waiter.reject(error);
+      if (stored.revision > 1) this.reloadLater(stored.id, RELOAD_DELAY_MS);
+    }
+  }
+
+  private reloadLater(id: string, delayMs: number): void {
+    if (this.state !== 'started') return;
+    const timer = setTimeout(() => {
+      this.reloadTimers.delete(timer);
+      void this.reload(id, delayMs);
+    }, delayMs);
+    this.reloadTimers.add(timer);
+  }
+
+  private async reload(id: string, delayMs: number): Promise<void> {
+    if (this.state !== 'started' || this.live.has(id)) return;
+    try {
+      const stored = await this.store.get(id);
+      if (stored !== undefined && !FINAL_STATUSES.includes(stored.status)) this.resume(stored);
+    } catch {
+      this.reloadLater(id, Math.min(delayMs * 2, 30_000));
+    }
+  }
+
+  private beforeEffect(input: StepActorInput): Promise<void> {
+    if (!this.live.has(input.executionId)) {
+      return Promise.reject(new InvalidOperationError('The execution is no longer held by this engine'));
+    }
+    return this.committer.durable(input.executionId);
+  }
+
+  private registeredFor(saga: AnySagaDefinition | string): RegisteredSaga {
+    if (typeof saga === 'string') return this.registry.latest(saga);
+    if (typeof saga !== 'object' || saga === null || typeof saga.name !== 'string') {
+      throw new UnknownSagaError(typeof saga === 'string' ? saga : '(not a saga definition)');
+    }
+    const registered = this.registry.version(saga.name, saga.version);
+    if (registered.definition.hash !== saga.hash) {
+      throw new DefinitionMismatchError(saga.name, saga.version, registered.definition.hash, saga.hash);
+    }
+    return registered;
+  }
+
+  private async requireLive(id: string): Promise<LiveExecution> {
+    this.assertStarted();
+    const live = this.live.get(id);
+    if (live !== undefined) return live;
+    const stored = await this.store.get(id);
+    if (stored === undefined) throw new ExecutionNotFoundError(id);
+    throw this.notRunningHere(id, stored.status);
+  }
+
+  private notRunningHere(id: string, status: ExecutionStatus): SagaError {
+    const refused = this.refused.get(id);
+    if (refused !== undefined) return refused;
+    if (FINAL_STATUSES.includes(status)) {
+      return new InvalidOperationError(`Execution "${id}" is ${status}: it is finished`, { executionId: id, status });
+    }
+    return new InvalidOperationError(
+      `Execution "${id}" is ${status} but not held by this engine${this.state === 'started' ? '' : ' (call start() first)'}`,
+      { executionId: id, status },
+    );
+  }
+
+  private assertStarted(): void {
+    if (this.state !== 'started') {
+      throw new InvalidOperationError(
+        this.state === 'new' ? 'Call engine.start() before using the engine' : 'The engine is stopped',
+      );
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import type { JournalEntry } from '../events/JournalEntry.js';
+
+/** Where an execution is. `Failed` waits for a person; `Completed` and `Compensated` are final. */
+export type ExecutionStatus = 'Running' | 'Compensating' | 'Completed' | 'Compensated' | 'Failed';
+
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  'Running',
+  'Compensating',
+  'Completed',
+  'Compensated',
+  'Failed',
+];
+
+/** Statuses an execution never leaves. */
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['Completed', 'Compensated'];
+
+/** One execution as a store keeps it. */
+export interface StoredExecution {
+  readonly id: string;
+  readonly saga: string;
+  readonly version: number;
+  readonly definitionHash: string;
+  readonly status: ExecutionStatus;
+  /** `actor.getPersistedSnapshot()` as JSON. */
+  readonly snapshot: string;
+  /** 1 for the first write, +1 for every write after. */
+  readonly revision: number;
+  /** The seq of the newest journal entry. */
+  readonly lastSeq: number;
+  readonly idempotencyKey: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** One execution's new state and the journal entries that led to it, written together. */
+export interface ExecutionWrite {
+  readonly execution: StoredExecution;
+  readonly journal: readonly JournalEntry[];
+}
+
+export interface ListQuery {
+  readonly status?: ExecutionStatus | readonly ExecutionStatus[];
+  readonly saga?: string;
+  /** Only executions created at or after this epoch ms. */
+  readonly createdAfter?: number;
+  /** Only executions created before this epoch ms. */
+  readonly createdBefore?: number;
+  /** 1..1000; 50 when not given. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page. */
+  readonly cursor?: string;
+}
+
+export interface ListPage {
+  /** Newest first. */
+  readonly items: readonly StoredExecution[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+}
+
+/**
+ * Where executions live. Every store passes the same contract suite
+ * (test/store/storeContract.ts).
+ */
+export interface SagaStore {
+  /** Opens or creates what the store needs; called by `engine.start()`. */
+  init(): Promise<void>;
+  /**
+   * Writes every execution's new state and journal entries in ONE transaction:
+   * all or nothing. Revisions must follow the stored ones (+1) and journal
+   * seqs must follow the stored ones without a gap; otherwise nothing is
+   * written and a StoreError is thrown.
+   */
+  commit(writes: readonly ExecutionWrite[]): Promise<void>;
+  get(id: string): Promise<StoredExecution | undefined>;
+  getByIdempotencyKey(key: string): Promise<StoredExecution | undefined>;
+  list(query?: ListQuery): Promise<ListPage>;
+  /** Every execution that is not Completed or Compensated. */
+  listUnfinished(): Promise<StoredExecution[]>;
+  /** Journal entries with seq > afterSeq, in order. */
+  journal(id: string, afterSeq?: number): Promise<JournalEntry[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import { StoreError } from '../definition/errors.js';
+import type { ExecutionWrite, StoredExecution } from './SagaStore.js';
+
+/**
+ * The rules every store applies before writing a batch: revisions follow the
+ * stored ones, journal seqs follow without a gap, idempotency keys stay unique.
+ * Throws before anything is written.
+ *
+ * @internal
+ */
+export function checkWrites(
+  writes: readonly ExecutionWrite[],
+  stored: (id: string) => StoredExecution | undefined,
+  idForKey: (key: string) => string | undefined,
+): void {
+  const seen = new Map<string, StoredExecution>();
+  for (const { execution, journal } of writes) {
+    const previous = seen.get(execution.id) ?? stored(execution.id);
+    const expectedRevision = (previous?.revision ?? 0) + 1;
+    if (execution.revision !== expectedRevision) {
+      throw new StoreError(
+        `Execution "${execution.id}": revision ${execution.revision} does not follow stored revision ${expectedRevision - 1}`,
+        { executionId: execution.id },
+      );
+    }
+    let seq = previous?.lastSeq ?? 0;
+    for (const entry of journal) {
+      seq += 1;
+      if (entry.seq !== seq) {
+        throw new StoreError(`Execution "${execution.id}": journal seq ${entry.seq} should be ${seq}`, {
+          executionId: execution.id,
+        });
+      }
+    }
+    if (execution.lastSeq !== seq) {
+      throw new StoreError(`Execution "${execution.id}": lastSeq ${execution.lastSeq} should be ${seq}`, {
+        executionId: execution.id,
+      });
+    }
+    const key = execution.idempotencyKey;
+    const owner = key === null ? undefined : idForKey(key);
+    if (owner !== undefined && owner !== execution.id) {
+      throw new StoreError(`Idempotency key "${key}" already belongs to execution "${owner}"`, {
+        executionId: execution.id,
+      });
+    }
+    seen.set(execution.id, execution);
+  }
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  // XState's development build warns about logic that would persist badly (DESIGN section 9).
+  resolve: { conditions: ['development'] },
+  ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
+  test: {
+    include: ['test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['test/**/*.types.test.ts'] },
+    testTimeout: 20_000,
+    pool: 'forks',
+  },
+});
