@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'inspector/dist/**', 'data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'inspector/dist/**', 'data/**', 'test/.generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

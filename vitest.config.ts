@@ -6,6 +6,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['development'], externalConditions: ['development'] } },
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['test/**/*.types.test.ts', 'node_modules/**'],
     typecheck: { enabled: true, include: ['test/**/*.types.test.ts'] },
     testTimeout: 20_000,
     pool: 'forks',

@@ -37,7 +37,9 @@ export function loanApprovalSaga(bank: Bank) {
       step('checkCredit', {
         run: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'checkCredit', attempt);
-          return bank.creditChecks.apply(idempotencyKey, () => ({ score: 600 + (input.applicant.length * 37) % 200 }));
+          return bank.creditChecks.apply(idempotencyKey, () => ({
+            score: 600 + ((input.applicant.length * 37) % 200),
+          }));
         },
         compensate: 'none',
         retry: { maxAttempts: 3, initialDelayMs: 100 },
@@ -65,7 +67,10 @@ export function loanApprovalSaga(bank: Bank) {
         pivot: true,
         run: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'disburseFunds', attempt);
-          return bank.loans.apply(idempotencyKey, () => ({ loanId: `loan-${input.applicationId}`, amount: input.amount }));
+          return bank.loans.apply(idempotencyKey, () => ({
+            loanId: `loan-${input.applicationId}`,
+            amount: input.amount,
+          }));
         },
       }),
       step('notifyApplicant', {
@@ -78,7 +83,10 @@ export function loanApprovalSaga(bank: Bank) {
       step('scheduleRepayments', {
         run: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'scheduleRepayments', attempt);
-          return bank.schedules.apply(idempotencyKey, () => ({ loanId: `loan-${input.applicationId}`, installments: 12 }));
+          return bank.schedules.apply(idempotencyKey, () => ({
+            loanId: `loan-${input.applicationId}`,
+            installments: 12,
+          }));
         },
         retry: { maxAttempts: 5, initialDelayMs: 200, backoffFactor: 2 },
       }),

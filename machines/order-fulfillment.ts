@@ -47,7 +47,10 @@ export function orderFulfillmentSaga(shop: Shop) {
       step('processPayment', {
         run: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'processPayment', attempt);
-          return shop.payments.apply(idempotencyKey, () => ({ paymentId: `pay-${input.orderId}`, amount: input.amount }));
+          return shop.payments.apply(idempotencyKey, () => ({
+            paymentId: `pay-${input.orderId}`,
+            amount: input.amount,
+          }));
         },
         compensate: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'refundPayment', attempt);

@@ -48,7 +48,10 @@ export function subscriptionSignupSaga(saas: Saas) {
       step('chargeFirstMonth', {
         run: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'chargeFirstMonth', attempt);
-          return saas.charges.apply(idempotencyKey, () => ({ chargeId: `ch-${input.accountId}`, amount: PRICES[input.plan] }));
+          return saas.charges.apply(idempotencyKey, () => ({
+            chargeId: `ch-${input.accountId}`,
+            amount: PRICES[input.plan],
+          }));
         },
         compensate: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'refundFirstMonth', attempt);

@@ -18,5 +18,6 @@ export interface FaultInput {
 export function injectFault(input: FaultInput, name: string, attempt: number): void {
   if (input.failAt !== name) return;
   if (input.failTimes === undefined) throw new PermanentError(`${name} failed (failAt=${name})`);
-  if (attempt <= input.failTimes) throw new Error(`${name} failed on attempt ${attempt} (failTimes=${input.failTimes})`);
+  if (attempt <= input.failTimes)
+    throw new Error(`${name} failed on attempt ${attempt} (failTimes=${input.failTimes})`);
 }

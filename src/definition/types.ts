@@ -48,8 +48,14 @@ export interface CompensationContext<TInput, TOutput> extends StepContext<TInput
   readonly reason: CompensationReason;
 }
 
-export type StepRun<TInput, TOutput> = (ctx: StepContext<TInput>) => TOutput | Promise<TOutput>;
-export type StepCompensate<TInput, TOutput> = (ctx: CompensationContext<TInput, TOutput>) => unknown;
+// Method-style signatures are bivariant in their parameter, so a step whose run
+// only throws (output `never`) still fits a saga's step list.
+export type StepRun<TInput, TOutput> = {
+  bivariance(ctx: StepContext<TInput>): TOutput | Promise<TOutput>;
+}['bivariance'];
+export type StepCompensate<TInput, TOutput> = {
+  bivariance(ctx: CompensationContext<TInput, TOutput>): unknown;
+}['bivariance'];
 
 export interface StepOptions<TInput, TOutput> {
   readonly run: StepRun<TInput, TOutput>;

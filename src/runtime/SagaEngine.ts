@@ -154,7 +154,7 @@ export class SagaEngine {
   }
 
   /** Resolves when the execution is Completed, Compensated or Failed (Failed waits for a person). */
-  waitFor<TResults>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
+  waitFor<TResults = Record<string, unknown>>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
   async waitFor(id: string): Promise<ExecutionView> {
     const live = this.live.get(id);
     if (live !== undefined) {
@@ -170,7 +170,7 @@ export class SagaEngine {
   }
 
   /** The execution as last made durable. */
-  get<TResults>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
+  get<TResults = Record<string, unknown>>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
   async get(id: string): Promise<ExecutionView> {
     const stored = await this.store.get(id);
     if (stored === undefined) throw new ExecutionNotFoundError(id);

@@ -23,7 +23,7 @@ export interface StoredExecution {
   readonly status: ExecutionStatus;
   /** `actor.getPersistedSnapshot()` as JSON. */
   readonly snapshot: string;
-  /** 1 for the first write, +1 for every write after. */
+  /** Increases with every write (by 1 per snapshot; merged snapshots of one tick skip numbers). */
   readonly revision: number;
   /** The seq of the newest journal entry. */
   readonly lastSeq: number;
@@ -67,7 +67,7 @@ export interface SagaStore {
   init(): Promise<void>;
   /**
    * Writes every execution's new state and journal entries in ONE transaction:
-   * all or nothing. Revisions must follow the stored ones (+1) and journal
+   * all or nothing. Revisions must increase over the stored ones and journal
    * seqs must follow the stored ones without a gap; otherwise nothing is
    * written and a StoreError is thrown.
    */

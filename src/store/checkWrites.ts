@@ -2,8 +2,8 @@ import { StoreError } from '../definition/errors.js';
 import type { ExecutionWrite, StoredExecution } from './SagaStore.js';
 
 /**
- * The rules every store applies before writing a batch: revisions follow the
- * stored ones, journal seqs follow without a gap, idempotency keys stay unique.
+ * The rules every store applies before writing a batch: revisions increase
+ * over the stored ones, journal seqs follow without a gap, idempotency keys stay unique.
  * Throws before anything is written.
  *
  * @internal
@@ -16,10 +16,11 @@ export function checkWrites(
   const seen = new Map<string, StoredExecution>();
   for (const { execution, journal } of writes) {
     const previous = seen.get(execution.id) ?? stored(execution.id);
-    const expectedRevision = (previous?.revision ?? 0) + 1;
-    if (execution.revision !== expectedRevision) {
+    // Several snapshots of one tick merge into one write, so revisions may skip, never go back.
+    const storedRevision = previous?.revision ?? 0;
+    if (!Number.isInteger(execution.revision) || execution.revision <= storedRevision) {
       throw new StoreError(
-        `Execution "${execution.id}": revision ${execution.revision} does not follow stored revision ${expectedRevision - 1}`,
+        `Execution "${execution.id}": revision ${execution.revision} does not follow stored revision ${storedRevision}`,
         { executionId: execution.id },
       );
     }

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { awaitEvent, defineSaga, DefinitionMismatchError, memoryStore, step } from '../src/index.js';
+import { startEngine, ticks } from './fixtures/engine.js';
+import { recorder } from './fixtures/recorder.js';
+
+const input = z.object({});
+
+describe('stop and resume on the same store', () => {
+  it('should resume an unfinished execution in a new engine', async () => {
+    const r = recorder();
+    const saga = defineSaga({
+      name: 'resumable',
+      version: 1,
+      input,
+      steps: [r.step('a'), awaitEvent('go', { event: 'go' }), r.step('b')],
+    });
+    const store = memoryStore();
+    const first = await startEngine([saga], store);
+    const { id } = await first.execute(saga, {});
+    await ticks(10);
+    await first.stop();
+
+    const second = await startEngine([saga], store);
+    await second.send(id, { type: 'go' });
+    expect((await second.waitFor(id)).status).toBe('Completed');
+    expect(r.calls).toEqual(['a', 'b']);
+    const seqs = (await second.journal(id)).map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('should refuse to resume on a changed shape under the same version', async () => {
+    const v1 = defineSaga({ name: 'shape', version: 1, input, steps: [awaitEvent('go', { event: 'go' })] });
+    const store = memoryStore();
+    const first = await startEngine([v1], store);
+    const { id } = await first.execute(v1, {});
+    await first.stop();
+
+    const changed = defineSaga({
+      name: 'shape',
+      version: 1,
+      input,
+      steps: [step('new', { run: () => 1, compensate: 'none' }), awaitEvent('go', { event: 'go' })],
+    });
+    const second = await startEngine([changed], store);
+    const error = await second.send(id, { type: 'go' }).catch((x: unknown) => x);
+    expect(error).toBeInstanceOf(DefinitionMismatchError);
+    const mismatch = error as DefinitionMismatchError;
+    expect(mismatch.message).toContain('Saga "shape" version 1 changed shape');
+    expect(mismatch.storedHash).toBe(v1.hash);
+    expect(mismatch.currentHash).toBe(changed.hash);
+    expect((await store.get(id))?.status).toBe('Running');
+  });
+
+  it('should report refused executions from start()', async () => {
+    const v1 = defineSaga({ name: 'report', version: 1, input, steps: [awaitEvent('go', { event: 'go' })] });
+    const store = memoryStore();
+    const first = await startEngine([v1], store);
+    const { id } = await first.execute(v1, {});
+    await first.stop();
+    const changed = defineSaga({ name: 'report', version: 1, input, steps: [awaitEvent('went', { event: 'go' })] });
+    const { SagaEngine } = await import('../src/index.js');
+    const engine = new SagaEngine({ store, sagas: [changed] });
+    const report = await engine.start();
+    expect(report.resumed).toBe(0);
+    expect(report.refused.map((r) => [r.id, r.error.code])).toEqual([[id, 'DEFINITION_MISMATCH']]);
+    await engine.stop();
+  });
+
+  it('should resume old executions on their own version while new ones use the newest', async () => {
+    const calls: string[] = [];
+    const v1 = defineSaga({
+      name: 'versions',
+      version: 1,
+      input,
+      steps: [awaitEvent('go', { event: 'go' }), step('old', { run: () => calls.push('old'), compensate: 'none' })],
+    });
+    const v2 = defineSaga({
+      name: 'versions',
+      version: 2,
+      input,
+      steps: [awaitEvent('go', { event: 'go' }), step('new', { run: () => calls.push('new'), compensate: 'none' })],
+    });
+    const store = memoryStore();
+    const first = await startEngine([v1], store);
+    const old = await first.execute(v1, {});
+    await first.stop();
+
+    const second = await startEngine([v1, v2], store);
+    const fresh = await second.execute('versions', {});
+    expect((await second.get(fresh.id)).version).toBe(2);
+    await second.send(old.id, { type: 'go' });
+    await second.send(fresh.id, { type: 'go' });
+    await second.waitFor(old.id);
+    await second.waitFor(fresh.id);
+    expect(calls.sort()).toEqual(['new', 'old']);
+  });
+});
