@@ -1,12 +1,32 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { awaitEvent, defineSaga, DefinitionMismatchError, memoryStore, step } from '../src/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { awaitEvent, defineSaga, DefinitionMismatchError, memoryStore, step, type SagaStore } from '../src/index.js';
+import { sqliteStore } from '../src/sqlite.js';
 import { startEngine, ticks } from './fixtures/engine.js';
 import { recorder } from './fixtures/recorder.js';
 
 const input = z.object({});
 
-describe('stop and resume on the same store', () => {
+/** Each call opens the same place anew, as a new process would. */
+type Reopen = () => SagaStore;
+
+function memoryPlace(): Reopen {
+  const store = memoryStore();
+  return () => store;
+}
+
+function sqlitePlace(): Reopen {
+  const file = join(mkdtempSync(join(tmpdir(), 'sagachart-')), 'restart.db');
+  return () => sqliteStore(file);
+}
+
+describe.each([
+  ['memory', memoryPlace],
+  ['sqlite', sqlitePlace],
+])('stop and resume on the same %s store', (_, place) => {
   it('should resume an unfinished execution in a new engine', async () => {
     const r = recorder();
     const saga = defineSaga({
@@ -15,13 +35,13 @@ describe('stop and resume on the same store', () => {
       input,
       steps: [r.step('a'), awaitEvent('go', { event: 'go' }), r.step('b')],
     });
-    const store = memoryStore();
-    const first = await startEngine([saga], store);
+    const reopen = place();
+    const first = await startEngine([saga], reopen());
     const { id } = await first.execute(saga, {});
     await ticks(10);
     await first.stop();
 
-    const second = await startEngine([saga], store);
+    const second = await startEngine([saga], reopen());
     await second.send(id, { type: 'go' });
     expect((await second.waitFor(id)).status).toBe('Completed');
     expect(r.calls).toEqual(['a', 'b']);
@@ -31,8 +51,8 @@ describe('stop and resume on the same store', () => {
 
   it('should refuse to resume on a changed shape under the same version', async () => {
     const v1 = defineSaga({ name: 'shape', version: 1, input, steps: [awaitEvent('go', { event: 'go' })] });
-    const store = memoryStore();
-    const first = await startEngine([v1], store);
+    const reopen = place();
+    const first = await startEngine([v1], reopen());
     const { id } = await first.execute(v1, {});
     await first.stop();
 
@@ -42,25 +62,25 @@ describe('stop and resume on the same store', () => {
       input,
       steps: [step('new', { run: () => 1, compensate: 'none' }), awaitEvent('go', { event: 'go' })],
     });
-    const second = await startEngine([changed], store);
+    const second = await startEngine([changed], reopen());
     const error = await second.send(id, { type: 'go' }).catch((x: unknown) => x);
     expect(error).toBeInstanceOf(DefinitionMismatchError);
     const mismatch = error as DefinitionMismatchError;
     expect(mismatch.message).toContain('Saga "shape" version 1 changed shape');
     expect(mismatch.storedHash).toBe(v1.hash);
     expect(mismatch.currentHash).toBe(changed.hash);
-    expect((await store.get(id))?.status).toBe('Running');
+    expect((await second.get(id)).status).toBe('Running');
   });
 
   it('should report refused executions from start()', async () => {
     const v1 = defineSaga({ name: 'report', version: 1, input, steps: [awaitEvent('go', { event: 'go' })] });
-    const store = memoryStore();
-    const first = await startEngine([v1], store);
+    const reopen = place();
+    const first = await startEngine([v1], reopen());
     const { id } = await first.execute(v1, {});
     await first.stop();
     const changed = defineSaga({ name: 'report', version: 1, input, steps: [awaitEvent('went', { event: 'go' })] });
     const { SagaEngine } = await import('../src/index.js');
-    const engine = new SagaEngine({ store, sagas: [changed] });
+    const engine = new SagaEngine({ store: reopen(), sagas: [changed] });
     const report = await engine.start();
     expect(report.resumed).toBe(0);
     expect(report.refused.map((r) => [r.id, r.error.code])).toEqual([[id, 'DEFINITION_MISMATCH']]);
@@ -81,12 +101,12 @@ describe('stop and resume on the same store', () => {
       input,
       steps: [awaitEvent('go', { event: 'go' }), step('new', { run: () => calls.push('new'), compensate: 'none' })],
     });
-    const store = memoryStore();
-    const first = await startEngine([v1], store);
+    const reopen = place();
+    const first = await startEngine([v1], reopen());
     const old = await first.execute(v1, {});
     await first.stop();
 
-    const second = await startEngine([v1, v2], store);
+    const second = await startEngine([v1, v2], reopen());
     const fresh = await second.execute('versions', {});
     expect((await second.get(fresh.id)).version).toBe(2);
     await second.send(old.id, { type: 'go' });

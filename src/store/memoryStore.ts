@@ -17,12 +17,12 @@ class MemoryStore implements SagaStore {
   private readonly journals = new Map<string, JournalEntry[]>();
   private closed = false;
 
-  init(): Promise<void> {
+  async init(): Promise<void> {
     this.closed = false;
-    return Promise.resolve();
+    return;
   }
 
-  commit(writes: readonly ExecutionWrite[]): Promise<void> {
+  async commit(writes: readonly ExecutionWrite[]): Promise<void> {
     this.assertOpen();
     checkWrites(
       writes,
@@ -36,21 +36,21 @@ class MemoryStore implements SagaStore {
       entries.push(...journal);
       this.journals.set(execution.id, entries);
     }
-    return Promise.resolve();
+    return;
   }
 
-  get(id: string): Promise<StoredExecution | undefined> {
+  async get(id: string): Promise<StoredExecution | undefined> {
     this.assertOpen();
-    return Promise.resolve(this.executions.get(id));
+    return this.executions.get(id);
   }
 
-  getByIdempotencyKey(key: string): Promise<StoredExecution | undefined> {
+  async getByIdempotencyKey(key: string): Promise<StoredExecution | undefined> {
     this.assertOpen();
     const id = this.byKey.get(key);
-    return Promise.resolve(id === undefined ? undefined : this.executions.get(id));
+    return id === undefined ? undefined : this.executions.get(id);
   }
 
-  list(query: ListQuery = {}): Promise<ListPage> {
+  async list(query: ListQuery = {}): Promise<ListPage> {
     this.assertOpen();
     const limit = pageSize(query);
     const statuses = statusFilter(query);
@@ -70,22 +70,22 @@ class MemoryStore implements SagaStore {
     const items = matching.slice(0, limit);
     const last = items.at(-1);
     const nextCursor = matching.length > limit && last !== undefined ? encodeCursor(last) : null;
-    return Promise.resolve({ items, nextCursor });
+    return { items, nextCursor };
   }
 
-  listUnfinished(): Promise<StoredExecution[]> {
+  async listUnfinished(): Promise<StoredExecution[]> {
     this.assertOpen();
-    return Promise.resolve([...this.executions.values()].filter((e) => !FINAL_STATUSES.includes(e.status)));
+    return [...this.executions.values()].filter((e) => !FINAL_STATUSES.includes(e.status));
   }
 
-  journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
+  async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
     this.assertOpen();
-    return Promise.resolve((this.journals.get(id) ?? []).filter((e) => e.seq > afterSeq));
+    return (this.journals.get(id) ?? []).filter((e) => e.seq > afterSeq);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closed = true;
-    return Promise.resolve();
+    return;
   }
 
   private assertOpen(): void {

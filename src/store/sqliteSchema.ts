@@ -1,0 +1,40 @@
+/**
+ * Versioned migrations of the SQLite store, applied in order; PRAGMA
+ * user_version records how many ran. Never edit a shipped migration: add one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE executions (
+    id TEXT PRIMARY KEY,
+    saga TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    definition_hash TEXT NOT NULL,
+    status TEXT NOT NULL,
+    snapshot TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    last_seq INTEGER NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX executions_unfinished ON executions (status) WHERE status NOT IN ('Completed', 'Compensated');
+  CREATE INDEX executions_newest ON executions (created_at DESC, id DESC);
+  CREATE INDEX executions_saga_newest ON executions (saga, created_at DESC, id DESC);
+  CREATE INDEX executions_status_newest ON executions (status, created_at DESC, id DESC);
+
+  CREATE TABLE journal (
+    execution_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    step TEXT,
+    attempt INTEGER,
+    data TEXT,
+    PRIMARY KEY (execution_id, seq)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+  CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+  `,
+];

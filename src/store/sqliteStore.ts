@@ -1,0 +1,269 @@
+import Database from 'better-sqlite3';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { StoreError } from '../definition/errors.js';
+import type { JournalEntry, JournalEntryType } from '../events/JournalEntry.js';
+import { checkWrites } from './checkWrites.js';
+import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
+import type { ExecutionStatus, ExecutionWrite, ListPage, ListQuery, SagaStore, StoredExecution } from './SagaStore.js';
+import { SQLITE_MIGRATIONS } from './sqliteSchema.js';
+
+export interface SqliteStoreOptions {
+  /**
+   * `FULL` (default): a committed transition survives power loss.
+   * `NORMAL`: survives a process crash; the last commits may be lost on power loss.
+   */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+}
+
+interface ExecutionRow {
+  id: string;
+  saga: string;
+  version: number;
+  definition_hash: string;
+  status: ExecutionStatus;
+  snapshot: string;
+  revision: number;
+  last_seq: number;
+  idempotency_key: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface JournalRow {
+  seq: number;
+  at: number;
+  type: JournalEntryType;
+  step: string | null;
+  attempt: number | null;
+  data: string | null;
+}
+
+const toExecution = (row: ExecutionRow): StoredExecution => ({
+  id: row.id,
+  saga: row.saga,
+  version: row.version,
+  definitionHash: row.definition_hash,
+  status: row.status,
+  snapshot: row.snapshot,
+  revision: row.revision,
+  lastSeq: row.last_seq,
+  idempotencyKey: row.idempotency_key,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const toJournalEntry = (row: JournalRow): JournalEntry => ({
+  seq: row.seq,
+  at: row.at,
+  type: row.type,
+  ...(row.step === null ? {} : { step: row.step }),
+  ...(row.attempt === null ? {} : { attempt: row.attempt }),
+  ...(row.data === null ? {} : { data: JSON.parse(row.data) as unknown }),
+});
+
+class SqliteStore implements SagaStore {
+  private db: Database.Database | undefined;
+  private statements: ReturnType<SqliteStore['prepare']> | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly options: SqliteStoreOptions,
+  ) {}
+
+  async init(): Promise<void> {
+    if (this.db !== undefined) return;
+    const db = this.guard('open', () => this.open());
+    this.db = db;
+    this.statements = this.guard('prepare statements', () => this.prepare(db));
+    return;
+  }
+
+  async commit(writes: readonly ExecutionWrite[]): Promise<void> {
+    const { db, statements } = this.ready();
+    this.guard('commit', () =>
+      db.transaction(() => {
+        checkWrites(
+          writes,
+          (id) => {
+            const row = statements.get.get(id) as ExecutionRow | undefined;
+            return row === undefined ? undefined : toExecution(row);
+          },
+          (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
+        );
+        for (const { execution: e, journal } of writes) {
+          statements.upsert.run({
+            id: e.id,
+            saga: e.saga,
+            version: e.version,
+            definition_hash: e.definitionHash,
+            status: e.status,
+            snapshot: e.snapshot,
+            revision: e.revision,
+            last_seq: e.lastSeq,
+            idempotency_key: e.idempotencyKey,
+            created_at: e.createdAt,
+            updated_at: e.updatedAt,
+          });
+          for (const entry of journal) {
+            statements.append.run(
+              e.id,
+              entry.seq,
+              entry.at,
+              entry.type,
+              entry.step ?? null,
+              entry.attempt ?? null,
+              entry.data === undefined ? null : JSON.stringify(entry.data),
+            );
+          }
+        }
+      })(),
+    );
+    return;
+  }
+
+  async get(id: string): Promise<StoredExecution | undefined> {
+    const { statements } = this.ready();
+    const row = this.guard('read', () => statements.get.get(id) as ExecutionRow | undefined);
+    return row === undefined ? undefined : toExecution(row);
+  }
+
+  async getByIdempotencyKey(key: string): Promise<StoredExecution | undefined> {
+    const { statements } = this.ready();
+    const row = this.guard('read', () => statements.getByKey.get(key) as ExecutionRow | undefined);
+    return row === undefined ? undefined : toExecution(row);
+  }
+
+  async list(query: ListQuery = {}): Promise<ListPage> {
+    const { db } = this.ready();
+    const limit = pageSize(query);
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const statuses = statusFilter(query);
+    if (statuses !== undefined) {
+      where.push(`status IN (${statuses.map(() => '?').join(', ')})`);
+      params.push(...statuses);
+    }
+    if (query.saga !== undefined) {
+      where.push('saga = ?');
+      params.push(query.saga);
+    }
+    if (query.createdAfter !== undefined) {
+      where.push('created_at >= ?');
+      params.push(query.createdAfter);
+    }
+    if (query.createdBefore !== undefined) {
+      where.push('created_at < ?');
+      params.push(query.createdBefore);
+    }
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(after.createdAt, after.createdAt, after.id);
+    }
+    const sql =
+      `SELECT * FROM executions ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      'ORDER BY created_at DESC, id DESC LIMIT ?';
+    const rows = this.guard('list', () => db.prepare(sql).all(...params, limit + 1) as ExecutionRow[]);
+    const items = rows.slice(0, limit).map(toExecution);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
+  }
+
+  async listUnfinished(): Promise<StoredExecution[]> {
+    const { statements } = this.ready();
+    const rows = this.guard('read', () => statements.unfinished.all() as ExecutionRow[]);
+    return rows.map(toExecution);
+  }
+
+  async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
+    const { statements } = this.ready();
+    const rows = this.guard('read', () => statements.journal.all(id, afterSeq) as JournalRow[]);
+    return rows.map(toJournalEntry);
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+    this.statements = undefined;
+    return;
+  }
+
+  private open(): Database.Database {
+    const file = resolve(this.path);
+    if (!existsSync(dirname(file))) throw new Error(`the directory ${dirname(file)} does not exist`);
+    if (existsSync(file) && statSync(file).isDirectory()) throw new Error('it is a directory, not a file');
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
+      db.pragma('busy_timeout = 5000');
+      const applied = db.pragma('user_version', { simple: true }) as number;
+      if (applied > SQLITE_MIGRATIONS.length) {
+        throw new Error(`its schema version ${applied} is newer than this sagachart (${SQLITE_MIGRATIONS.length})`);
+      }
+      db.transaction(() => {
+        SQLITE_MIGRATIONS.slice(applied).forEach((sql) => db.exec(sql));
+        db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+      })();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return db;
+  }
+
+  private prepare(db: Database.Database) {
+    return {
+      get: db.prepare('SELECT * FROM executions WHERE id = ?'),
+      getByKey: db.prepare('SELECT * FROM executions WHERE idempotency_key = ?'),
+      idForKey: db.prepare('SELECT id FROM executions WHERE idempotency_key = ?'),
+      unfinished: db.prepare(
+        "SELECT * FROM executions WHERE status NOT IN ('Completed', 'Compensated') ORDER BY created_at, id",
+      ),
+      journal: db.prepare(
+        'SELECT seq, at, type, step, attempt, data FROM journal WHERE execution_id = ? AND seq > ? ORDER BY seq',
+      ),
+      upsert: db.prepare(`
+        INSERT INTO executions (id, saga, version, definition_hash, status, snapshot, revision, last_seq,
+                                idempotency_key, created_at, updated_at)
+        VALUES (@id, @saga, @version, @definition_hash, @status, @snapshot, @revision, @last_seq,
+                @idempotency_key, @created_at, @updated_at)
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot,
+          revision = excluded.revision, last_seq = excluded.last_seq, updated_at = excluded.updated_at`),
+      append: db.prepare(
+        'INSERT INTO journal (execution_id, seq, at, type, step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+    };
+  }
+
+  private ready(): { db: Database.Database; statements: NonNullable<SqliteStore['statements']> } {
+    if (this.db === undefined || this.statements === undefined) {
+      throw new StoreError(`The SQLite store ${this.path} is not open: call engine.start() first`);
+    }
+    return { db: this.db, statements: this.statements };
+  }
+
+  /** Runs `fn`, turning any failure into a StoreError that names the file and the operation. */
+  private guard<T>(operation: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new StoreError(`SQLite store ${this.path}: cannot ${operation}: ${reason}`, { cause });
+    }
+  }
+}
+
+/**
+ * The embedded default store: one SQLite file in WAL mode, every transition
+ * committed before the side effects it announces. One engine process per file.
+ *
+ * @example
+ * const engine = new SagaEngine({ store: sqliteStore('data/sagachart.db'), sagas: [orderFulfillment] });
+ */
+export function sqliteStore(path: string, options: SqliteStoreOptions = {}): SagaStore {
+  if (typeof path !== 'string' || path.length === 0) throw new StoreError('sqliteStore needs a file path');
+  return new SqliteStore(path, options);
+}

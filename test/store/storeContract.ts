@@ -1,0 +1,114 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError, type SagaStore } from '../../src/index.js';
+import { execution, write } from '../fixtures/storeWrites.js';
+
+/**
+ * The behaviour every SagaStore must have. Each store's test file calls this
+ * with a factory for a fresh, empty store.
+ */
+export function describeStoreContract(name: string, makeStore: () => Promise<SagaStore>): void {
+  describe(`${name} store contract`, () => {
+    let store: SagaStore;
+
+    beforeEach(async () => {
+      store = await makeStore();
+      await store.init();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('should read back what it committed, journal included', async () => {
+      await store.commit([write('e1', 1, 0, 2, { idempotencyKey: 'k1' })]);
+      expect(await store.get('e1')).toEqual(execution({ id: 'e1', lastSeq: 2, idempotencyKey: 'k1' }));
+      expect((await store.getByIdempotencyKey('k1'))?.id).toBe('e1');
+      expect(await store.journal('e1')).toEqual([
+        { seq: 1, at: 1_000, type: 'StepStarted', step: 'a', attempt: 1, data: { n: 0 } },
+        { seq: 2, at: 1_001, type: 'StepStarted', step: 'a', attempt: 1, data: { n: 1 } },
+      ]);
+      expect(await store.journal('e1', 1)).toHaveLength(1);
+      expect(await store.get('nope')).toBeUndefined();
+      expect(await store.journal('nope')).toEqual([]);
+    });
+
+    it('should update an execution and append to its journal', async () => {
+      await store.commit([write('e1', 1, 0, 1)]);
+      await store.commit([write('e1', 2, 1, 2, { status: 'Completed' })]);
+      expect((await store.get('e1'))?.status).toBe('Completed');
+      expect((await store.journal('e1')).map((e) => e.seq)).toEqual([1, 2, 3]);
+    });
+
+    it('should write nothing of a batch when one write breaks a rule', async () => {
+      await store.commit([write('e1', 2, 0, 1)]);
+      const error = await store.commit([write('e2', 1, 0, 1), write('e1', 2, 1, 1)]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toMatch(/revision 2 does not follow stored revision 2/);
+      expect(await store.get('e2')).toBeUndefined();
+      expect(await store.journal('e1')).toHaveLength(1);
+    });
+
+    it('should refuse a journal with a gap', async () => {
+      await store.commit([write('e1', 1, 0, 1)]);
+      await expect(store.commit([write('e1', 2, 2, 1)])).rejects.toThrow(/journal seq 3 should be 2/);
+      expect((await store.get('e1'))?.revision).toBe(1);
+    });
+
+    it('should refuse an idempotency key that belongs to another execution', async () => {
+      await store.commit([write('e1', 1, 0, 1, { idempotencyKey: 'same' })]);
+      await expect(store.commit([write('e2', 1, 0, 1, { idempotencyKey: 'same' })])).rejects.toThrow(
+        /already belongs to execution "e1"/,
+      );
+      expect(await store.get('e2')).toBeUndefined();
+    });
+
+    it('should list newest first with filters and stable cursor paging', async () => {
+      const statuses = ['Running', 'Completed', 'Failed', 'Compensated', 'Running'] as const;
+      await store.commit(
+        statuses.map((status, i) =>
+          write(`e${i}`, 1, 0, 0, { status, createdAt: 1_000 + (i % 3), saga: i % 2 === 0 ? 'even' : 'odd' }),
+        ),
+      );
+      const all = await store.list();
+      expect(all.items.map((e) => e.id)).toEqual(['e2', 'e4', 'e1', 'e3', 'e0']);
+      expect(all.nextCursor).toBeNull();
+      const pages: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list({ limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+        pages.push(...page.items.map((e) => e.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(pages).toEqual(['e2', 'e4', 'e1', 'e3', 'e0']);
+      expect((await store.list({ status: 'Running' })).items.map((e) => e.id)).toEqual(['e4', 'e0']);
+      expect((await store.list({ status: ['Failed', 'Completed'] })).items.map((e) => e.id)).toEqual(['e2', 'e1']);
+      expect((await store.list({ saga: 'odd' })).items.map((e) => e.id)).toEqual(['e1', 'e3']);
+      expect((await store.list({ createdAfter: 1_001, createdBefore: 1_002 })).items.map((e) => e.id)).toEqual([
+        'e4',
+        'e1',
+      ]);
+    });
+
+    it('should refuse a bad cursor and a bad limit with StoreError', async () => {
+      await expect(store.list({ cursor: 'garbage' })).rejects.toBeInstanceOf(StoreError);
+      await expect(store.list({ limit: 0 })).rejects.toThrow(/Invalid limit 0/);
+    });
+
+    it('should list the unfinished executions only', async () => {
+      await store.commit([
+        write('run', 1, 0, 0, { status: 'Running' }),
+        write('comp', 1, 0, 0, { status: 'Compensating' }),
+        write('fail', 1, 0, 0, { status: 'Failed' }),
+        write('done', 1, 0, 0, { status: 'Completed' }),
+        write('undone', 1, 0, 0, { status: 'Compensated' }),
+      ]);
+      expect((await store.listUnfinished()).map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
+    });
+
+    it('should refuse use after close with StoreError', async () => {
+      await store.close();
+      await expect(Promise.resolve().then(() => store.get('e1'))).rejects.toBeInstanceOf(StoreError);
+      await store.init();
+    });
+  });
+}
