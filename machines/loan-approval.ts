@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { awaitEvent, defineSaga, PermanentError, stepsFor } from '../src/index.js';
 import { faultKnobs, injectFault } from './participants/faults.js';
-import { Ledger } from './participants/ledger.js';
+import { Ledger, stepKeyOf } from './participants/ledger.js';
 
 /** The bank's services: credit bureau, a funds reservation book, the loan ledger and a mailer. */
 export function createBank() {
@@ -51,7 +51,7 @@ export function loanApprovalSaga(bank: Bank) {
         },
         compensate: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'releaseFunds', attempt);
-          bank.reservations.undo(idempotencyKey.replace(/:compensate$/, ''));
+          bank.reservations.undo(stepKeyOf(idempotencyKey));
         },
       }),
       awaitEvent('underwriterDecision', { event: 'underwriter.decided', schema: decision, timeoutMs: 86_400_000 }),

@@ -1,16 +1,26 @@
 import { z } from 'zod';
 import { defineSaga, stepsFor } from '../src/index.js';
 import { faultKnobs, injectFault } from './participants/faults.js';
-import { Ledger } from './participants/ledger.js';
+import { memoryLedgers, stepKeyOf, type LedgerFactory } from './participants/ledger.js';
+
+export interface ShopOptions {
+  readonly stock?: Record<string, number>;
+  /** Where the participants keep their effects; in memory by default. */
+  readonly ledgers?: LedgerFactory;
+  /** Awaited before every participant call: simulated network latency. */
+  readonly latency?: () => Promise<void>;
+}
 
 /** The shop's services: orders, payments, stock and shipping, each with its own state. */
-export function createShop(stock: Record<string, number> = { 'SKU-1': 100, 'SKU-2': 100 }) {
+export function createShop(options: ShopOptions = {}) {
+  const ledgers = options.ledgers ?? memoryLedgers;
   return {
-    orders: new Ledger<{ orderId: string; status: string }>(),
-    payments: new Ledger<{ paymentId: string; amount: number }>(),
-    stock: { ...stock },
-    reservations: new Ledger<{ reservationId: string; items: { sku: string; qty: number }[] }>(),
-    shipments: new Ledger<{ trackingNo: string }>(),
+    orders: ledgers<{ orderId: string; status: string }>('orders'),
+    payments: ledgers<{ paymentId: string; amount: number }>('payments'),
+    stock: { ...(options.stock ?? { 'SKU-1': 100, 'SKU-2': 100 }) },
+    reservations: ledgers<{ reservationId: string; items: { sku: string; qty: number }[] }>('reservations'),
+    shipments: ledgers<{ trackingNo: string }>('shipments'),
+    latency: options.latency ?? (() => Promise.resolve()),
   };
 }
 
@@ -34,33 +44,38 @@ export function orderFulfillmentSaga(shop: Shop) {
     input: orderInput,
     steps: [
       step('createOrder', {
-        run: ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt }) => {
+          await shop.latency();
           injectFault(input, 'createOrder', attempt);
           return shop.orders.apply(idempotencyKey, () => ({ orderId: input.orderId, status: 'pending' }));
         },
-        compensate: ({ input, idempotencyKey, attempt, result }) => {
+        compensate: async ({ input, idempotencyKey, attempt, result }) => {
+          await shop.latency();
           injectFault(input, 'cancelOrder', attempt);
-          shop.orders.undo(idempotencyKey.replace(/:compensate$/, ''));
+          shop.orders.undo(stepKeyOf(idempotencyKey));
           return { cancelled: result.orderId };
         },
       }),
       step('processPayment', {
-        run: ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt }) => {
+          await shop.latency();
           injectFault(input, 'processPayment', attempt);
           return shop.payments.apply(idempotencyKey, () => ({
             paymentId: `pay-${input.orderId}`,
             amount: input.amount,
           }));
         },
-        compensate: ({ input, idempotencyKey, attempt }) => {
+        compensate: async ({ input, idempotencyKey, attempt }) => {
+          await shop.latency();
           injectFault(input, 'refundPayment', attempt);
-          shop.payments.undo(idempotencyKey.replace(/:compensate$/, ''));
+          shop.payments.undo(stepKeyOf(idempotencyKey));
         },
         retry: { maxAttempts: 3, initialDelayMs: 200, backoffFactor: 2 },
         compensationRetry: { maxAttempts: 5, initialDelayMs: 200, backoffFactor: 2 },
       }),
       step('reserveStock', {
-        run: ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt }) => {
+          await shop.latency();
           injectFault(input, 'reserveStock', attempt);
           return shop.reservations.apply(idempotencyKey, () => {
             for (const { sku, qty } of input.items) {
@@ -71,21 +86,24 @@ export function orderFulfillmentSaga(shop: Shop) {
             return { reservationId: `res-${input.orderId}`, items: input.items };
           });
         },
-        compensate: ({ input, idempotencyKey, attempt, result }) => {
+        compensate: async ({ input, idempotencyKey, attempt, result }) => {
+          await shop.latency();
           injectFault(input, 'releaseStock', attempt);
-          if (shop.reservations.undo(idempotencyKey.replace(/:compensate$/, ''))) {
+          if (shop.reservations.undo(stepKeyOf(idempotencyKey))) {
             for (const { sku, qty } of result.items) shop.stock[sku] = (shop.stock[sku] ?? 0) + qty;
           }
         },
       }),
       step('createShipment', {
-        run: ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt }) => {
+          await shop.latency();
           injectFault(input, 'createShipment', attempt);
           return shop.shipments.apply(idempotencyKey, () => ({ trackingNo: `TRK-${input.orderId}` }));
         },
-        compensate: ({ input, idempotencyKey, attempt }) => {
+        compensate: async ({ input, idempotencyKey, attempt }) => {
+          await shop.latency();
           injectFault(input, 'cancelShipment', attempt);
-          shop.shipments.undo(idempotencyKey.replace(/:compensate$/, ''));
+          shop.shipments.undo(stepKeyOf(idempotencyKey));
         },
         timeoutMs: 10_000,
       }),

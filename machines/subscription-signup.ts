@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineSaga, stepsFor } from '../src/index.js';
 import { faultKnobs, injectFault } from './participants/faults.js';
-import { Ledger } from './participants/ledger.js';
+import { Ledger, stepKeyOf } from './participants/ledger.js';
 
 /** The SaaS's services: accounts, billing, workspaces and a mail room. */
 export function createSaas() {
@@ -28,7 +28,6 @@ const signupInput = z.object({
 /** Account and first payment, then workspace and welcome kit side by side, then activation (pivot). */
 export function subscriptionSignupSaga(saas: Saas) {
   const { step, parallel } = stepsFor(signupInput);
-  const original = (key: string) => key.replace(/:compensate$/, '');
   return defineSaga({
     name: 'subscription-signup',
     version: 1,
@@ -42,7 +41,7 @@ export function subscriptionSignupSaga(saas: Saas) {
         },
         compensate: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'deleteAccount', attempt);
-          saas.accounts.undo(original(idempotencyKey));
+          saas.accounts.undo(stepKeyOf(idempotencyKey));
         },
       }),
       step('chargeFirstMonth', {
@@ -55,7 +54,7 @@ export function subscriptionSignupSaga(saas: Saas) {
         },
         compensate: ({ input, idempotencyKey, attempt }) => {
           injectFault(input, 'refundFirstMonth', attempt);
-          saas.charges.undo(original(idempotencyKey));
+          saas.charges.undo(stepKeyOf(idempotencyKey));
         },
         retry: { maxAttempts: 3, initialDelayMs: 100 },
       }),
@@ -67,7 +66,7 @@ export function subscriptionSignupSaga(saas: Saas) {
           },
           compensate: ({ input, idempotencyKey, attempt }) => {
             injectFault(input, 'deprovisionWorkspace', attempt);
-            saas.workspaces.undo(original(idempotencyKey));
+            saas.workspaces.undo(stepKeyOf(idempotencyKey));
           },
           timeoutMs: 30_000,
         }),

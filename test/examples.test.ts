@@ -33,7 +33,7 @@ describe('example: order-fulfillment', () => {
   });
 
   it('should undo the order when stock runs out', async () => {
-    const shop = createShop({ 'SKU-1': 1 });
+    const shop = createShop({ stock: { 'SKU-1': 1 } });
     const saga = orderFulfillmentSaga(shop);
     const engine = await startEngine([saga]);
     const { id } = await engine.execute(saga, order);

@@ -1,12 +1,21 @@
 /**
- * A tiny in-process service state: records effects by idempotency key, so a
+ * What a participant service keeps: effects recorded by idempotency key, so a
  * step re-run after a crash applies its effect once, as a real participant would.
  */
-export class Ledger<TEntry> {
+export interface EffectLedger<TEntry> {
+  /** Applies `make()` once per key; a repeat returns the first result. */
+  apply(key: string, make: () => TEntry): TEntry;
+  /** Undoes the effect recorded under `key`, once; false when there was nothing to undo. */
+  undo(key: string): boolean;
+  /** Effects applied and not undone. */
+  active(): TEntry[];
+}
+
+/** An in-memory ledger: the examples' default participant state. */
+export class Ledger<TEntry> implements EffectLedger<TEntry> {
   private readonly entries = new Map<string, TEntry>();
   private readonly undone = new Set<string>();
 
-  /** Applies `make()` once per key; a repeat returns the first result. */
   apply(key: string, make: () => TEntry): TEntry {
     const existing = this.entries.get(key);
     if (existing !== undefined) return existing;
@@ -15,19 +24,21 @@ export class Ledger<TEntry> {
     return entry;
   }
 
-  /** Undoes the effect recorded under `key`, once. */
   undo(key: string): boolean {
     if (!this.entries.has(key) || this.undone.has(key)) return false;
     this.undone.add(key);
     return true;
   }
 
-  /** Effects applied and not undone. */
   active(): TEntry[] {
     return [...this.entries].filter(([key]) => !this.undone.has(key)).map(([, entry]) => entry);
   }
-
-  has(key: string): boolean {
-    return this.entries.has(key) && !this.undone.has(key);
-  }
 }
+
+/** Makes one ledger per participant; swap it to keep participant state elsewhere (e.g. SQLite). */
+export type LedgerFactory = <TEntry>(name: string) => EffectLedger<TEntry>;
+
+export const memoryLedgers: LedgerFactory = () => new Ledger();
+
+/** The key of the step a compensation undoes. */
+export const stepKeyOf = (compensationKey: string): string => compensationKey.replace(/:compensate$/, '');

@@ -1,0 +1,127 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SagaEngine } from '../../src/index.js';
+import { sqliteStore } from '../../src/sqlite.js';
+import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
+import { expectedStatus } from './crashPlan.js';
+import { sleep, startWorker } from './processes.js';
+
+const SAGAS = 300;
+const MIN_KILLS = 25;
+const STEP_LEDGERS = [
+  ['createOrder', 'orders'],
+  ['processPayment', 'payments'],
+  ['reserveStock', 'reservations'],
+  ['createShipment', 'shipments'],
+] as const;
+
+describe('crash safety', () => {
+  it(`should lose and duplicate nothing across ${MIN_KILLS}+ SIGKILLs of a real engine process`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagachart-crash-'));
+    const engineDb = join(dir, 'engine.db');
+    const ledgerDb = join(dir, 'ledger.db');
+    let kills = 0;
+    for (let run = 0; run < 200; run += 1) {
+      const worker = startWorker(['orders', engineDb, ledgerDb, String(SAGAS)]);
+      await worker.ready;
+      if (kills < MIN_KILLS) {
+        const exited = await Promise.race([worker.exit, sleep(30 + Math.random() * 170).then(() => undefined)]);
+        if (exited === undefined) {
+          worker.child.kill('SIGKILL');
+          expect(await worker.exit).toBe('SIGKILL');
+          kills += 1;
+          continue;
+        }
+        expect(exited, worker.output()).toBe(0);
+        // All settled before enough kills: a run that finishes quickly kills nothing more.
+        break;
+      }
+      expect(await worker.exit, worker.output()).toBe(0);
+      break;
+    }
+    expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
+
+    // Read what happened, from the engine's store and the participants' own ledger.
+    const engine = new SagaEngine({ store: sqliteStore(engineDb), sagas: [orderFulfillmentSaga(createShop())] });
+    await engine.start();
+    const ledger = new Database(ledgerDb, { readonly: true });
+    const effect = ledger.prepare('SELECT undone_at FROM effects WHERE ledger = ? AND key = ?');
+    const effectsOf = ledger.prepare("SELECT count(*) AS n FROM effects WHERE key LIKE ? || ':%'");
+    const undoCalls = ledger.prepare("SELECT ledger, key FROM calls WHERE kind = 'undo'").all() as {
+      ledger: string;
+      key: string;
+    }[];
+    try {
+      for (let i = 0; i < SAGAS; i += 1) {
+        const id = `o-${i}`;
+        const view = await engine.get(id);
+        expect(view.status, id).toBe(expectedStatus(i));
+
+        // Journals are gap-free, start once and end with the outcome.
+        const journal = await engine.journal(id);
+        expect(
+          journal.map((e) => e.seq),
+          id,
+        ).toEqual(journal.map((_, n) => n + 1));
+        expect(
+          journal.filter((e) => e.type === 'SagaStarted'),
+          id,
+        ).toHaveLength(1);
+        expect(journal.at(-1)?.type, id).toBe(`Saga${view.status}`);
+
+        for (const [step, name] of STEP_LEDGERS) {
+          const row = effect.get(name, `${id}:${step}`) as { undone_at: number | null } | undefined;
+          const completed = view.completed.includes(step);
+          // Completed steps applied their effect exactly once (one row per key); others none.
+          expect(row !== undefined, `${id} ${step} applied`).toBe(completed);
+          // Compensated sagas have undone every effect; completed ones undid nothing.
+          if (completed) expect(row?.undone_at !== null, `${id} ${step} undone`).toBe(view.status === 'Compensated');
+        }
+        // No participant saw a second key for the same step (keys stay stable across restarts).
+        expect((effectsOf.get(id) as { n: number }).n, id).toBe(view.completed.length);
+      }
+      // No compensation ever touched an effect that was not applied.
+      for (const call of undoCalls) {
+        expect(effect.get(call.ledger, call.key), `undo of ${call.key}`).toBeDefined();
+      }
+    } finally {
+      ledger.close();
+      await engine.stop();
+    }
+  }, 240_000);
+
+  it('should wait only the remaining backoff after a kill, not the full delay and not forever', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sagachart-backoff-'));
+    const engineDb = join(dir, 'engine.db');
+    const ledgerDb = join(dir, 'ledger.db');
+    const first = startWorker(['backoff', engineDb, ledgerDb]);
+    await first.ready;
+    const store = sqliteStore(engineDb);
+    await store.init();
+    let dueAt: number | undefined;
+    for (let i = 0; i < 200 && dueAt === undefined; i += 1) {
+      const scheduled = (await store.journal('backoff-1')).find((e) => e.type === 'StepRetryScheduled');
+      dueAt = (scheduled?.data as { dueAt?: number } | undefined)?.dueAt;
+      if (dueAt === undefined) await sleep(20);
+    }
+    expect(dueAt).toBeDefined();
+    first.child.kill('SIGKILL');
+    expect(await first.exit).toBe('SIGKILL');
+
+    await sleep(1_000);
+    const restartedAt = Date.now();
+    const second = startWorker(['backoff', engineDb, ledgerDb]);
+    expect(await second.exit, second.output()).toBe(0);
+    const journal = await store.journal('backoff-1');
+    await store.close();
+    const retried = journal.find((e) => e.type === 'StepStarted' && e.attempt === 2);
+    expect(retried).toBeDefined();
+    // The second attempt ran at the original due time: not earlier, and not a full 3 s after the restart.
+    expect(retried?.at).toBeGreaterThanOrEqual(dueAt ?? 0);
+    expect((retried?.at ?? 0) - restartedAt).toBeLessThan(3_000);
+    expect(journal.at(-1)?.type).toBe('SagaCompleted');
+  }, 60_000);
+});
