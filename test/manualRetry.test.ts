@@ -36,7 +36,15 @@ describe('retry of a Failed execution', () => {
     const { id } = await engine.execute(saga, {});
     const failed = await settle(engine, id);
     expect(failed.status).toBe('Failed');
-    expect(failed.failure).toEqual({ phase: 'Compensating', state: 'charge', step: 'charge', message: 'bank is down' });
+    expect(failed.failure).toEqual({
+      phase: 'Compensating',
+      state: 'charge',
+      step: 'charge',
+      message: 'bank is down',
+      errorName: 'Error',
+      attempts: 3,
+    });
+    expect((await engine.list({ status: 'Failed' })).items.map((e) => e.failure?.step)).toEqual(['charge']);
     // Strict reverse order: 'a' is not undone while 'charge' is stuck.
     expect(r.calls).toEqual(['a', 'charge', 'c', 'd', 'undo c', 'undo charge', 'undo charge', 'undo charge']);
 

@@ -256,8 +256,17 @@ export function createMarkFailed() {
     JournalEmitted
   >(({ context, enqueue }, { phase, state }) => {
     const last = context.errors.at(-1);
+    const step = last?.step ?? state;
+    const attempts = (phase === 'Running' ? context.attempts : context.compensationAttempts)[step] ?? 1;
     enqueue.assign({
-      failure: { phase, state, step: last?.step ?? state, message: last?.message ?? 'failed' },
+      failure: {
+        phase,
+        state,
+        step,
+        message: last?.message ?? 'failed',
+        errorName: last?.name ?? 'Error',
+        attempts,
+      },
     });
   });
 }

@@ -18,7 +18,11 @@ export interface FailurePoint {
   /** The child state of `Running` or `Compensating` to re-enter: a step or a parallel group. */
   readonly state: string;
   readonly step: string;
+  /** The error that made the step or compensation give up. */
   readonly message: string;
+  readonly errorName: string;
+  /** How many attempts were made before giving up. */
+  readonly attempts: number;
 }
 
 /** The statechart's context: everything an execution needs to resume. */

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SagaStep } from './types.js';
 
+const CHART_LAYOUT = 1;
+
 function shapeOf(entry: SagaStep): unknown {
   switch (entry.kind) {
     case 'step':
@@ -25,6 +27,7 @@ function shapeOf(entry: SagaStep): unknown {
  * @internal
  */
 export function definitionHash(name: string, steps: readonly SagaStep[], hasDeadline: boolean): string {
-  const shape = JSON.stringify({ name, deadline: hasDeadline, steps: steps.map(shapeOf) });
+  // Bump CHART_LAYOUT when the compiler lays out states differently: old snapshots would not restore.
+  const shape = JSON.stringify({ layout: CHART_LAYOUT, name, deadline: hasDeadline, steps: steps.map(shapeOf) });
   return createHash('sha256').update(shape).digest('hex').slice(0, 16);
 }

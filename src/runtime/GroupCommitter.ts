@@ -8,15 +8,27 @@ interface Waiter {
 }
 
 /**
+ * Builds an execution's write when its batch is flushed, from everything that
+ * happened since its last write; `undefined` when there is nothing to write.
+ */
+export type WriteBuilder = () => ExecutionWrite | undefined;
+
+interface Pending {
+  readonly revision: number;
+  readonly build: WriteBuilder;
+}
+
+/**
  * Group commit: the writes of every execution that changed in one tick go to
- * the store in one transaction. One batch is in flight at a time, so an
- * execution's revisions reach the store in order, and writes queued while a
- * batch commits form the next batch.
+ * the store in one transaction. Writes are built at flush time, so an execution
+ * that moved several times in a tick is serialised once. One batch is in
+ * flight at a time, so an execution's revisions reach the store in order, and
+ * writes queued while a batch commits form the next batch.
  *
  * @internal
  */
 export class GroupCommitter {
-  private pending = new Map<string, ExecutionWrite>();
+  private pending = new Map<string, Pending>();
   private readonly queuedRevision = new Map<string, number>();
   private readonly durableRevision = new Map<string, number>();
   private readonly waiters = new Map<string, Waiter[]>();
@@ -29,15 +41,10 @@ export class GroupCommitter {
     private readonly onFailed: (writes: readonly ExecutionWrite[], error: StoreError) => void,
   ) {}
 
-  /** Queues an execution's new state; several in one tick merge into one write. */
-  enqueue(write: ExecutionWrite): void {
-    const id = write.execution.id;
-    const earlier = this.pending.get(id);
-    this.pending.set(
-      id,
-      earlier === undefined ? write : { execution: write.execution, journal: [...earlier.journal, ...write.journal] },
-    );
-    this.queuedRevision.set(id, write.execution.revision);
+  /** Marks an execution changed up to `revision`; `build` makes its write at flush time. */
+  enqueue(id: string, revision: number, build: WriteBuilder): void {
+    this.pending.set(id, { revision, build });
+    this.queuedRevision.set(id, revision);
     this.schedule();
   }
 
@@ -87,8 +94,14 @@ export class GroupCommitter {
 
   private startFlush(): void {
     if (this.flushing !== undefined || this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
+    const taken = this.pending;
     this.pending = new Map();
+    const batch: ExecutionWrite[] = [];
+    for (const [id, { revision, build }] of taken) {
+      const write = build();
+      if (write === undefined) this.markDurable(id, revision);
+      else batch.push(write);
+    }
     this.flushing = this.commit(batch).finally(() => {
       this.flushing = undefined;
       if (this.pending.size > 0) this.schedule();
@@ -96,6 +109,7 @@ export class GroupCommitter {
   }
 
   private async commit(batch: readonly ExecutionWrite[]): Promise<void> {
+    if (batch.length === 0) return;
     try {
       await this.store.commit(batch);
     } catch (cause) {
@@ -104,11 +118,13 @@ export class GroupCommitter {
       this.onFailed(batch, error);
       return;
     }
-    for (const { execution } of batch) {
-      this.durableRevision.set(execution.id, execution.revision);
-      this.settle(execution.id, execution.revision, undefined);
-    }
+    for (const { execution } of batch) this.markDurable(execution.id, execution.revision);
     this.onCommitted(batch);
+  }
+
+  private markDurable(id: string, revision: number): void {
+    this.durableRevision.set(id, revision);
+    this.settle(id, revision, undefined);
   }
 
   private settle(id: string, revision: number, error: StoreError | undefined): void {

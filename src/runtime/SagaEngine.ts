@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type AnyActorRef, type SnapshotFrom, type AnyStateMachine } from 'xstate';
+import { createActor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom, type StateValue } from 'xstate';
 import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import {
@@ -71,6 +71,7 @@ export class SagaEngine {
   private readonly starting = new Map<string, Promise<ExecuteResult>>();
   private readonly refused = new Map<string, SagaError>();
   private readonly listeners = new Set<SagaLifecycleListener>();
+  private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
   private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
   private state: 'new' | 'started' | 'stopped' = 'new';
 
@@ -355,21 +356,27 @@ export class SagaEngine {
   private onSnapshot(execution: LiveExecution, snapshot: unknown): void {
     if (snapshot === execution.lastSnapshot && execution.pendingJournal.length === 0) return;
     execution.lastSnapshot = snapshot;
+    execution.revision += 1;
+    this.committer.enqueue(execution.id, execution.revision, () => this.buildWrite(execution));
+  }
+
+  /** Serialises an execution once per flush, however often it moved in the tick. */
+  private buildWrite(execution: LiveExecution): ExecutionWrite | undefined {
     const json = JSON.stringify(execution.actor.getPersistedSnapshot());
     // A restored actor emits its restored snapshot once more: nothing to write.
-    if (json === execution.lastJson && execution.pendingJournal.length === 0) return;
+    if (json === execution.lastJson && execution.pendingJournal.length === 0) return undefined;
     execution.lastJson = json;
-    execution.revision += 1;
     const journal = execution.pendingJournal.map((record) => ({ ...record, seq: ++execution.lastSeq }));
     execution.pendingJournal = [];
     const { definition } = execution.registered;
-    this.committer.enqueue({
+    const state = (execution.actor.getSnapshot() as { value: StateValue }).value;
+    const write: ExecutionWrite = {
       execution: {
         id: execution.id,
         saga: definition.name,
         version: definition.version,
         definitionHash: definition.hash,
-        status: statusOf((snapshot as { value: SnapshotFrom<AnyStateMachine>['value'] }).value),
+        status: statusOf(state),
         snapshot: json,
         revision: execution.revision,
         lastSeq: execution.lastSeq,
@@ -378,45 +385,50 @@ export class SagaEngine {
         updatedAt: Date.now(),
       },
       journal,
-    });
+    };
+    this.committedStates.set(write, state);
+    return write;
   }
 
   private onCommitted(writes: readonly ExecutionWrite[]): void {
-    for (const { execution: stored, journal } of writes) {
-      const view = executionView(stored);
-      const event: SagaLifecycleEvent = {
-        executionId: stored.id,
-        saga: stored.saga,
-        version: stored.version,
-        revision: stored.revision,
-        status: stored.status,
-        state: view.state,
-        entries: journal,
-        at: stored.updatedAt,
-      };
-      for (const listener of this.listeners) {
-        try {
-          listener(event);
-        } catch {
-          // A listener's failure must not stop the engine or other listeners.
-        }
+    for (const write of writes) {
+      const { execution: stored, journal } = write;
+      if (this.listeners.size > 0) {
+        this.notify({
+          executionId: stored.id,
+          saga: stored.saga,
+          version: stored.version,
+          revision: stored.revision,
+          status: stored.status,
+          state: this.committedStates.get(write) ?? stored.status,
+          entries: journal,
+          at: stored.updatedAt,
+        });
       }
       const live = this.live.get(stored.id);
       if (live === undefined || !SETTLED.includes(stored.status)) continue;
-      if (
-        statusOf((live.actor.getSnapshot() as { value: SnapshotFrom<AnyStateMachine>['value'] }).value) !==
-        stored.status
-      ) {
-        continue;
-      }
+      if (statusOf((live.actor.getSnapshot() as { value: StateValue }).value) !== stored.status) continue;
       const waiters = live.waiters;
       live.waiters = [];
-      for (const waiter of waiters) waiter.resolve(view);
+      if (waiters.length > 0) {
+        const view = executionView(stored);
+        for (const waiter of waiters) waiter.resolve(view);
+      }
       if (FINAL_STATUSES.includes(stored.status)) {
         live.unsubscribe();
         live.actor.stop();
         this.live.delete(stored.id);
         this.committer.forget(stored.id);
+      }
+    }
+  }
+
+  private notify(event: SagaLifecycleEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not stop the engine or other listeners.
       }
     }
   }

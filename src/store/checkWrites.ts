@@ -1,6 +1,9 @@
 import { StoreError } from '../definition/errors.js';
 import type { ExecutionWrite, StoredExecution } from './SagaStore.js';
 
+/** Where an execution's stored history ends. */
+export type StoredPosition = Pick<StoredExecution, 'revision' | 'lastSeq'>;
+
 /**
  * The rules every store applies before writing a batch: revisions increase
  * over the stored ones, journal seqs follow without a gap, idempotency keys stay unique.
@@ -10,10 +13,10 @@ import type { ExecutionWrite, StoredExecution } from './SagaStore.js';
  */
 export function checkWrites(
   writes: readonly ExecutionWrite[],
-  stored: (id: string) => StoredExecution | undefined,
+  stored: (id: string) => StoredPosition | undefined,
   idForKey: (key: string) => string | undefined,
 ): void {
-  const seen = new Map<string, StoredExecution>();
+  const seen = new Map<string, StoredPosition>();
   for (const { execution, journal } of writes) {
     const previous = seen.get(execution.id) ?? stored(execution.id);
     // Several snapshots of one tick merge into one write, so revisions may skip, never go back.

@@ -22,6 +22,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX executions_saga_newest ON executions (saga, created_at DESC, id DESC);
   CREATE INDEX executions_status_newest ON executions (status, created_at DESC, id DESC);
 
+  -- A rowid table: appends go to the end of the table, only the (execution_id, seq) index takes random inserts.
   CREATE TABLE journal (
     execution_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
@@ -30,8 +31,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     step TEXT,
     attempt INTEGER,
     data TEXT,
-    PRIMARY KEY (execution_id, seq)
-  ) WITHOUT ROWID;
+    UNIQUE (execution_id, seq)
+  );
   CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
   CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal

@@ -85,10 +85,7 @@ class SqliteStore implements SagaStore {
       db.transaction(() => {
         checkWrites(
           writes,
-          (id) => {
-            const row = statements.get.get(id) as ExecutionRow | undefined;
-            return row === undefined ? undefined : toExecution(row);
-          },
+          (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
           (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
         );
         for (const { execution: e, journal } of writes) {
@@ -216,6 +213,8 @@ class SqliteStore implements SagaStore {
   private prepare(db: Database.Database) {
     return {
       get: db.prepare('SELECT * FROM executions WHERE id = ?'),
+      // What the commit checks need, without reading the snapshot.
+      position: db.prepare('SELECT revision, last_seq AS lastSeq FROM executions WHERE id = ?'),
       getByKey: db.prepare('SELECT * FROM executions WHERE idempotency_key = ?'),
       idForKey: db.prepare('SELECT id FROM executions WHERE idempotency_key = ?'),
       unfinished: db.prepare(

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { awaitEvent, defineSaga, step } from '../src/index.js';
+
+const noop = () => ({ ok: true });
+
+/** Four no-op steps: what the engine itself costs per saga. */
+export const fourSteps = defineSaga({
+  name: 'bench-four-steps',
+  version: 1,
+  input: z.object({ n: z.number() }),
+  steps: [
+    step('one', { run: noop, compensate: noop }),
+    step('two', { run: noop, compensate: noop }),
+    step('three', { run: noop, compensate: noop }),
+    step('four', { run: noop, compensate: noop }),
+  ],
+});
+
+/** Parks in an awaitEvent: what a waiting execution costs in memory and on recovery. */
+export const parked = defineSaga({
+  name: 'bench-parked',
+  version: 1,
+  input: z.object({ n: z.number() }),
+  steps: [step('one', { run: noop, compensate: noop }), awaitEvent('wait', { event: 'go' })],
+});
