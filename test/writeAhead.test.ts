@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { defineSaga, memoryStore, step, StoreError, type ExecutionWrite, type SagaStore } from '../src/index.js';
+import { startEngine } from './fixtures/engine.js';
+
+/** A memory store whose commits take a while, as a disk's do, and can be told to fail. */
+function slowStore(delayMs: number): SagaStore & { failNext: number; commits: number } {
+  const inner = memoryStore();
+  const store = Object.assign(Object.create(inner) as SagaStore, {
+    failNext: 0,
+    commits: 0,
+    async commit(writes: readonly ExecutionWrite[]): Promise<void> {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      store.commits += 1;
+      if (store.failNext > 0) {
+        store.failNext -= 1;
+        throw new Error('disk full');
+      }
+      return inner.commit(writes);
+    },
+  });
+  return store;
+}
+
+describe('write-ahead', () => {
+  it('should start each step only after the state that announces it, and the previous output, are durable', async () => {
+    const store = slowStore(15);
+    const seen: string[] = [];
+    const check =
+      (name: string, previous?: string) =>
+      async ({ executionId, attempt }: { executionId: string; attempt: number }) => {
+        const journal = await store.journal(executionId);
+        const started = journal.some((e) => e.type === 'StepStarted' && e.step === name && e.attempt === attempt);
+        const before = previous === undefined || journal.some((e) => e.type === 'StepCompleted' && e.step === previous);
+        seen.push(`${name}:${started && before ? 'durable' : 'NOT durable'}`);
+        return name;
+      };
+    const saga = defineSaga({
+      name: 'write-ahead',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        step('a', { run: check('a'), compensate: 'none' }),
+        step('b', { run: check('b', 'a'), compensate: 'none' }),
+        step('c', { run: check('c', 'b'), compensate: 'none' }),
+      ],
+    });
+    const engine = await startEngine([saga], store);
+    const ids = await Promise.all(Array.from({ length: 5 }, () => engine.execute(saga, {})));
+    await Promise.all(ids.map(({ id }) => engine.waitFor(id)));
+    expect(seen).toHaveLength(15);
+    expect(seen.filter((s) => s.endsWith('NOT durable'))).toEqual([]);
+  });
+
+  it('should resolve execute only after the first commit', async () => {
+    const store = slowStore(30);
+    const saga = defineSaga({
+      name: 'ack',
+      version: 1,
+      input: z.object({}),
+      steps: [step('a', { run: () => 1, compensate: 'none' })],
+    });
+    const engine = await startEngine([saga], store);
+    const { id } = await engine.execute(saga, {});
+    expect(await store.get(id)).toBeDefined();
+  });
+
+  it('should turn a failed commit into a StoreError for the caller, run no step, and keep the process alive', async () => {
+    const store = slowStore(1);
+    let runs = 0;
+    const saga = defineSaga({
+      name: 'disk-full',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        step('a', {
+          run: () => {
+            runs += 1;
+            return 1;
+          },
+          compensate: 'none',
+        }),
+      ],
+    });
+    const engine = await startEngine([saga], store);
+    store.failNext = 1;
+    const error = await engine.execute(saga, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(/disk full/);
+    expect(runs).toBe(0);
+    expect((await engine.list()).items).toEqual([]);
+    // The engine still works after the failure.
+    const { id } = await engine.execute(saga, {});
+    expect((await engine.waitFor(id)).status).toBe('Completed');
+  });
+
+  it('should reload an execution from its last durable state after a failed commit mid-way', async () => {
+    const store = slowStore(1);
+    const runs: number[] = [];
+    const saga = defineSaga({
+      name: 'disk-hiccup',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        step('a', {
+          run: ({ attempt }) => {
+            runs.push(attempt);
+            store.failNext = runs.length === 1 ? 1 : 0;
+            return 'a';
+          },
+          compensate: 'none',
+        }),
+        step('b', { run: () => 'b', compensate: 'none' }),
+      ],
+    });
+    const engine = await startEngine([saga], store);
+    const { id } = await engine.execute(saga, {});
+    // The commit of a's result failed: the engine reloads the execution a second later (real time,
+    // as the store needs it to recover) and runs a again with the same key.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await engine.waitFor(id)).status).toBe('Completed');
+    expect(runs).toEqual([1, 1]);
+    const journal = await engine.journal(id);
+    expect(journal.map((e) => e.seq)).toEqual(journal.map((_, i) => i + 1));
+  });
+});
