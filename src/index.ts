@@ -55,5 +55,6 @@ export type {
   ListPage,
   ListQuery,
   SagaStore,
+  StatusCount,
   StoredExecution,
 } from './store/SagaStore.js';

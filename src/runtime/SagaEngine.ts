@@ -21,6 +21,7 @@ import {
   type ExecutionWrite,
   type ListQuery,
   type SagaStore,
+  type StatusCount,
   type StoredExecution,
 } from '../store/SagaStore.js';
 import { checkExternalEvent, explainRefusedEvent, type ExternalEvent } from './externalEvent.js';
@@ -89,6 +90,11 @@ export class SagaEngine {
   /** The newest version of every registered saga. */
   sagas(): AnySagaDefinition[] {
     return this.registry.all().map((r) => r.definition);
+  }
+
+  /** A registered saga's definition (newest version unless given). */
+  definition(saga: string, version?: number): AnySagaDefinition {
+    return (version === undefined ? this.registry.latest(saga) : this.registry.version(saga, version)).definition;
   }
 
   /** The compiled machine of a registered saga (newest version unless given). */
@@ -237,6 +243,11 @@ export class SagaEngine {
     }
     live.actor.send({ type: RETRY_EVENT });
     await this.committer.durable(id);
+  }
+
+  /** How many executions each saga has in each status (from the store). */
+  counts(): Promise<StatusCount[]> {
+    return this.store.countByStatus();
   }
 
   /** Listens to every durable transition of every execution; returns the unsubscribe function. */

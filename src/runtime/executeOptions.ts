@@ -2,14 +2,15 @@ import { InvalidOperationError } from '../definition/errors.js';
 
 export interface ExecuteOptions {
   /** Your own id for the execution; starting twice with it returns the first execution. */
-  readonly executionId?: string;
+  readonly executionId?: string | undefined;
   /** Starting twice with the same key returns the first execution. */
-  readonly idempotencyKey?: string;
+  readonly idempotencyKey?: string | undefined;
   /** A deadline for this execution, overriding the definition's `deadlineMs`. */
-  readonly deadlineMs?: number;
+  readonly deadlineMs?: number | undefined;
 }
 
-const EXECUTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** What a caller-given execution id may look like. */
+export const EXECUTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 /** @internal */
 export function checkExecuteOptions(options: ExecuteOptions): void {

@@ -39,16 +39,22 @@ export interface ExecutionWrite {
 }
 
 export interface ListQuery {
-  readonly status?: ExecutionStatus | readonly ExecutionStatus[];
-  readonly saga?: string;
+  readonly status?: ExecutionStatus | readonly ExecutionStatus[] | undefined;
+  readonly saga?: string | undefined;
   /** Only executions created at or after this epoch ms. */
-  readonly createdAfter?: number;
+  readonly createdAfter?: number | undefined;
   /** Only executions created before this epoch ms. */
-  readonly createdBefore?: number;
+  readonly createdBefore?: number | undefined;
   /** 1..1000; 50 when not given. */
-  readonly limit?: number;
+  readonly limit?: number | undefined;
   /** `nextCursor` of the previous page. */
-  readonly cursor?: string;
+  readonly cursor?: string | undefined;
+}
+
+export interface StatusCount {
+  readonly saga: string;
+  readonly status: ExecutionStatus;
+  readonly count: number;
 }
 
 export interface ListPage {
@@ -77,6 +83,8 @@ export interface SagaStore {
   list(query?: ListQuery): Promise<ListPage>;
   /** Every execution that is not Completed or Compensated. */
   listUnfinished(): Promise<StoredExecution[]>;
+  /** How many executions each saga has in each status. */
+  countByStatus(): Promise<StatusCount[]>;
   /** Journal entries with seq > afterSeq, in order. */
   journal(id: string, afterSeq?: number): Promise<JournalEntry[]>;
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { StoreError } from '../definition/errors.js';
+import { SagaInputError } from '../definition/errors.js';
 import type { ExecutionStatus, ListQuery } from './SagaStore.js';
 
 /** The position after which a page starts: newest first, by creation time then id. */
@@ -20,7 +20,8 @@ export function decodeCursor(cursor: string): CursorPosition {
   } catch {
     // fall through to the error below
   }
-  throw new StoreError(`Invalid cursor "${cursor}": pass the nextCursor of a previous page`);
+  const message = `Invalid cursor "${cursor}": pass the nextCursor of a previous page`;
+  throw new SagaInputError(message, [{ path: ['cursor'], message, code: 'invalid_cursor' }]);
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -29,7 +30,8 @@ export const MAX_PAGE_SIZE = 1000;
 export function pageSize(query: ListQuery): number {
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
-    throw new StoreError(`Invalid limit ${limit}: use a whole number from 1 to ${MAX_PAGE_SIZE}`);
+    const message = `Invalid limit ${limit}: use a whole number from 1 to ${MAX_PAGE_SIZE}`;
+    throw new SagaInputError(message, [{ path: ['limit'], message, code: 'invalid_limit' }]);
   }
   return limit;
 }

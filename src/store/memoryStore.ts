@@ -8,6 +8,7 @@ import {
   type ListPage,
   type ListQuery,
   type SagaStore,
+  type StatusCount,
   type StoredExecution,
 } from './SagaStore.js';
 
@@ -76,6 +77,16 @@ class MemoryStore implements SagaStore {
   async listUnfinished(): Promise<StoredExecution[]> {
     this.assertOpen();
     return [...this.executions.values()].filter((e) => !FINAL_STATUSES.includes(e.status));
+  }
+
+  async countByStatus(): Promise<StatusCount[]> {
+    this.assertOpen();
+    const counts = new Map<string, StatusCount>();
+    for (const { saga, status } of this.executions.values()) {
+      const key = `${saga}\u0000${status}`;
+      counts.set(key, { saga, status, count: (counts.get(key)?.count ?? 0) + 1 });
+    }
+    return [...counts.values()];
   }
 
   async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {

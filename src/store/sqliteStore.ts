@@ -5,7 +5,15 @@ import { StoreError } from '../definition/errors.js';
 import type { JournalEntry, JournalEntryType } from '../events/JournalEntry.js';
 import { checkWrites } from './checkWrites.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
-import type { ExecutionStatus, ExecutionWrite, ListPage, ListQuery, SagaStore, StoredExecution } from './SagaStore.js';
+import type {
+  ExecutionStatus,
+  ExecutionWrite,
+  ListPage,
+  ListQuery,
+  SagaStore,
+  StatusCount,
+  StoredExecution,
+} from './SagaStore.js';
 import { SQLITE_MIGRATIONS } from './sqliteSchema.js';
 
 export interface SqliteStoreOptions {
@@ -173,6 +181,11 @@ class SqliteStore implements SagaStore {
     return rows.map(toExecution);
   }
 
+  async countByStatus(): Promise<StatusCount[]> {
+    const { statements } = this.ready();
+    return this.guard('count', () => statements.counts.all() as StatusCount[]);
+  }
+
   async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
     const { statements } = this.ready();
     const rows = this.guard('read', () => statements.journal.all(id, afterSeq) as JournalRow[]);
@@ -216,6 +229,7 @@ class SqliteStore implements SagaStore {
       // What the commit checks need, without reading the snapshot.
       position: db.prepare('SELECT revision, last_seq AS lastSeq FROM executions WHERE id = ?'),
       getByKey: db.prepare('SELECT * FROM executions WHERE idempotency_key = ?'),
+      counts: db.prepare('SELECT saga, status, count(*) AS count FROM executions GROUP BY saga, status'),
       idForKey: db.prepare('SELECT id FROM executions WHERE idempotency_key = ?'),
       unfinished: db.prepare(
         "SELECT * FROM executions WHERE status NOT IN ('Completed', 'Compensated') ORDER BY created_at, id",

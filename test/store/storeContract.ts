@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreError, type SagaStore } from '../../src/index.js';
+import { SagaInputError, StoreError, type SagaStore } from '../../src/index.js';
 import { execution, write } from '../fixtures/storeWrites.js';
 
 /**
@@ -89,8 +89,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       ]);
     });
 
-    it('should refuse a bad cursor and a bad limit with StoreError', async () => {
-      await expect(store.list({ cursor: 'garbage' })).rejects.toBeInstanceOf(StoreError);
+    it('should refuse a bad cursor and a bad limit with SagaInputError', async () => {
+      await expect(store.list({ cursor: 'garbage' })).rejects.toBeInstanceOf(SagaInputError);
       await expect(store.list({ limit: 0 })).rejects.toThrow(/Invalid limit 0/);
     });
 
@@ -103,6 +103,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
         write('undone', 1, 0, 0, { status: 'Compensated' }),
       ]);
       expect((await store.listUnfinished()).map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
+    });
+
+    it('should count executions by saga and status', async () => {
+      await store.commit([
+        write('a', 1, 0, 0, { status: 'Running', saga: 'x' }),
+        write('b', 1, 0, 0, { status: 'Running', saga: 'x' }),
+        write('c', 1, 0, 0, { status: 'Failed', saga: 'y' }),
+      ]);
+      const counts = await store.countByStatus();
+      expect([...counts].sort((p, q) => p.saga.localeCompare(q.saga))).toEqual([
+        { saga: 'x', status: 'Running', count: 2 },
+        { saga: 'y', status: 'Failed', count: 1 },
+      ]);
     });
 
     it('should refuse use after close with StoreError', async () => {

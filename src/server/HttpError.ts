@@ -1,0 +1,61 @@
+import { SagaError } from '../definition/errors.js';
+
+/** An error the API reports with a status, a stable code and details. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_BY_CODE: Record<string, number> = {
+  SAGA_INPUT: 400,
+  SAGA_DEFINITION: 400,
+  UNKNOWN_SAGA: 404,
+  EXECUTION_NOT_FOUND: 404,
+  INVALID_OPERATION: 409,
+  DEFINITION_MISMATCH: 409,
+  STORE: 503,
+};
+
+/** The JSON body `{ error: { code, message, details } }` and the status for any thrown value. */
+export function errorResponse(error: unknown): {
+  status: number;
+  body: { error: { code: string; message: string; details?: unknown } };
+} {
+  if (error instanceof HttpError) {
+    return {
+      status: error.status,
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details === undefined ? {} : { details: error.details }),
+        },
+      },
+    };
+  }
+  if (error instanceof SagaError) {
+    const details = 'issues' in error ? { issues: (error as { issues: unknown }).issues } : undefined;
+    return {
+      status: STATUS_BY_CODE[error.code] ?? 500,
+      body: { error: { code: error.code, message: error.message, ...(details === undefined ? {} : { details }) } },
+    };
+  }
+  const body = error as { type?: string; status?: number } | undefined;
+  if (body?.type === 'entity.too.large') {
+    return { status: 413, body: { error: { code: 'BODY_TOO_LARGE', message: 'The request body is over the limit' } } };
+  }
+  if (body?.type === 'entity.parse.failed') {
+    return { status: 400, body: { error: { code: 'INVALID_JSON', message: 'The request body is not valid JSON' } } };
+  }
+  if (typeof body?.status === 'number' && body.status >= 400 && body.status < 500) {
+    return { status: body.status, body: { error: { code: 'BAD_REQUEST', message: (error as Error).message } } };
+  }
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal server error' } } };
+}

@@ -1,0 +1,51 @@
+import type { AnySagaDefinition, SagaStep } from '../definition/types.js';
+
+export interface StepSummary {
+  readonly name: string;
+  readonly kind: SagaStep['kind'];
+  readonly pivot?: boolean;
+  readonly compensable?: boolean;
+  readonly timeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly event?: string;
+  readonly branches?: readonly StepSummary[];
+}
+
+function summarizeStep(entry: SagaStep): StepSummary {
+  switch (entry.kind) {
+    case 'step': {
+      const { options } = entry;
+      return {
+        name: entry.name,
+        kind: 'step',
+        pivot: options.pivot === true,
+        compensable: typeof options.compensate === 'function',
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(options.retry === undefined ? {} : { maxAttempts: options.retry.maxAttempts }),
+      };
+    }
+    case 'awaitEvent':
+      return {
+        name: entry.name,
+        kind: 'awaitEvent',
+        event: entry.options.event,
+        ...(entry.options.timeoutMs === undefined ? {} : { timeoutMs: entry.options.timeoutMs }),
+      };
+    case 'parallel':
+      return { name: entry.name, kind: 'parallel', branches: entry.branches.map(summarizeStep) };
+  }
+}
+
+/** A saga as the API and the CLI describe it: its steps, its pivot, its shape hash. */
+export function sagaSummary(definition: AnySagaDefinition) {
+  const pivot = definition.steps.find((s) => s.kind === 'step' && s.options.pivot === true)?.name ?? null;
+  return {
+    name: definition.name,
+    version: definition.version,
+    description: definition.description ?? null,
+    hash: definition.hash,
+    pivot,
+    deadlineMs: definition.deadlineMs ?? null,
+    steps: definition.steps.map(summarizeStep),
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { describe, expect, it } from 'vitest';
+import { awaitEvent, defineSaga, step } from '../../src/index.js';
+import { readSse, serve } from '../fixtures/http.js';
+
+const gated = defineSaga({
+  name: 'gated',
+  version: 1,
+  input: z.object({}),
+  steps: [
+    step('a', { run: () => 'a', compensate: 'none' }),
+    awaitEvent('first', { event: 'first' }),
+    step('b', { run: () => 'b', compensate: 'none' }),
+    awaitEvent('second', { event: 'second' }),
+    step('c', { run: () => 'c', compensate: 'none' }),
+  ],
+});
+
+describe('SSE streams', () => {
+  it('should resume with Last-Event-ID and deliver every journal entry exactly once, in order', async () => {
+    const { call, url, engine } = await serve([gated]);
+    const { body } = await call('POST', '/api/executions', { saga: 'gated', input: {} });
+    const stream = `${url}/api/executions/${body.id}/stream`;
+
+    // First connection: read until the saga waits for "first", then drop the connection.
+    const before = await readSse(
+      stream,
+      {},
+      (e) => e.data.entry.type === 'StepStarted' && e.data.entry.step === 'first',
+    );
+    const lastId = before.at(-1)?.id ?? '0';
+
+    // While nobody listens, the saga moves on.
+    await call('POST', `/api/executions/${body.id}/events`, { type: 'first' });
+    await new Promise((r) => setTimeout(r, 50));
+
+    // Reconnect with Last-Event-ID, and let the saga finish while connected.
+    const after = readSse(stream, { 'last-event-id': lastId }, (e) => e.data.entry.type === 'SagaCompleted');
+    await new Promise((r) => setTimeout(r, 50));
+    await call('POST', `/api/executions/${body.id}/events`, { type: 'second' });
+    const rest = await after;
+
+    const seqs = [...before, ...rest].map((e) => Number(e.id));
+    const journal = await engine.journal(body.id);
+    expect(seqs).toEqual(journal.map((e) => e.seq));
+    expect([...before, ...rest].map((e) => e.data.entry.type)).toEqual(journal.map((e) => e.type));
+    expect(rest.at(-1)?.data.status).toBe('Completed');
+  });
+
+  it('should stream transitions of all executions', async () => {
+    const { call, url } = await serve([gated]);
+    const events = readSse(
+      `${url}/api/stream`,
+      {},
+      (_, all) => all.filter((e) => e.data.executionId === 'x2').length >= 2,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await call('POST', '/api/executions', { saga: 'gated', input: {}, executionId: 'x1' });
+    await call('POST', '/api/executions', { saga: 'gated', input: {}, executionId: 'x2' });
+    const received = await events;
+    expect(new Set(received.map((e) => e.data.executionId))).toEqual(new Set(['x1', 'x2']));
+    expect(received[0]?.event).toBe('transition');
+    expect(received[0]?.data.entries[0].type).toBe('SagaStarted');
+  });
+
+  it('should answer 404 for the stream of an unknown execution', async () => {
+    const { call } = await serve([gated]);
+    expect((await call('GET', '/api/executions/nope/stream')).status).toBe(404);
+  });
+});
