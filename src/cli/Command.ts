@@ -1,0 +1,77 @@
+import type { ParseArgsConfig } from 'node:util';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { localClient } from './localClient.js';
+import { remoteClient } from './remoteClient.js';
+import type { SagaClient } from './SagaClient.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+/** The options every command takes. */
+export const COMMON_OPTIONS: OptionSpec = {
+  db: { type: 'string' },
+  machines: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+export const COMMON_HELP = `Common options:
+  --db FILE         SQLite file (default data/sagachart.db)
+  --machines DIR    folder of saga modules (default: the example sagas)
+  --url URL         talk to a running server instead of the SQLite file
+  --token TOKEN     bearer token for --url (default $SAGACHART_TOKEN)
+  --json            machine-readable output
+  -h, --help        this help`;
+
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface CommandIO {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+/** One CLI verb, in a file of its own under src/cli/commands/. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly options?: OptionSpec;
+  run(positionals: string[], values: Values, io: CommandIO): Promise<number>;
+}
+
+export const str = (values: Values, name: string): string | undefined => {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** The example sagas shipped beside this file: machines/ from src, dist/machines from dist. */
+export function defaultMachinesDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidate = join(here, '..', '..', 'machines');
+  return existsSync(candidate) ? candidate : join(process.cwd(), 'machines');
+}
+
+/** A client for the server at --url, or for the local SQLite file. */
+export async function openClient(values: Values): Promise<SagaClient> {
+  const url = str(values, 'url');
+  if (url !== undefined) return remoteClient(url, str(values, 'token') ?? process.env['SAGACHART_TOKEN']);
+  const db = str(values, 'db');
+  return localClient({
+    db: db ?? join('data', 'sagachart.db'),
+    machines: str(values, 'machines') ?? defaultMachinesDir(),
+    createDir: db === undefined,
+  });
+}
+
+/** Runs `fn` with a client and always closes it. */
+export async function withClient<T>(values: Values, fn: (client: SagaClient) => Promise<T>): Promise<T> {
+  const client = await openClient(values);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}

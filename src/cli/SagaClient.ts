@@ -1,0 +1,35 @@
+import type { JournalEntry } from '../events/JournalEntry.js';
+import type { ExecuteOptions } from '../runtime/executeOptions.js';
+import type { ExecutionView } from '../runtime/ExecutionView.js';
+import type { ExternalEvent } from '../runtime/externalEvent.js';
+import type { sagaSummary } from '../server/sagaSummary.js';
+import type { ListQuery } from '../store/SagaStore.js';
+
+export type SagaSummary = ReturnType<typeof sagaSummary>;
+
+/** One journal entry as the live view gets it, with where the execution now is. */
+export interface FollowedEntry {
+  readonly status: ExecutionView['status'];
+  readonly entry: JournalEntry;
+}
+
+/**
+ * What the CLI commands need, served either by a local engine on the SQLite
+ * file or by a running server (`--url`), so every command works against both.
+ */
+export interface SagaClient {
+  sagas(): Promise<SagaSummary[]>;
+  chart(saga: string): Promise<unknown>;
+  start(saga: string, input: unknown, options: ExecuteOptions): Promise<{ id: string; existing: boolean }>;
+  get(id: string): Promise<ExecutionView>;
+  /** Resolves when the execution is settled or waits for an event (locally; at once for a server). */
+  park(id: string): Promise<void>;
+  list(query: ListQuery): Promise<{ items: ExecutionView[]; nextCursor: string | null }>;
+  journal(id: string): Promise<JournalEntry[]>;
+  send(id: string, event: ExternalEvent): Promise<void>;
+  cancel(id: string, reason: string | undefined): Promise<void>;
+  retry(id: string): Promise<void>;
+  /** Calls `onEntry` for every journal entry (past ones first) until the execution settles. */
+  follow(id: string, onEntry: (followed: FollowedEntry) => void): Promise<ExecutionView>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,36 @@
+import { compile } from '../../compile/compile.js';
+import { loadSagas } from '../../server/loadSagas.js';
+import { CliError } from '../CliError.js';
+import { defaultMachinesDir, str, withClient, type Command } from '../Command.js';
+import { toMermaid } from '../format/mermaid.js';
+
+const FORMATS = ['json', 'mermaid'];
+
+export const exportChart: Command = {
+  name: 'export',
+  summary: "print a saga's statechart as XState JSON or a Mermaid diagram",
+  usage: `sagachart export <saga> [--format json|mermaid]
+
+json is the compiled XState machine (paste it into Stately Studio); mermaid is a stateDiagram-v2.`,
+  options: { format: { type: 'string', default: 'json' } },
+  async run([saga], values, { out }) {
+    if (saga === undefined) throw new CliError('export needs a saga name', 1, true);
+    const format = str(values, 'format') ?? 'json';
+    if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, 1, true);
+    if (str(values, 'url') !== undefined) {
+      if (format !== 'json') throw new CliError('with --url only --format json is available', 1, true);
+      return withClient(values, async (client) => {
+        out(JSON.stringify(await client.chart(saga), null, 2));
+        return 0;
+      });
+    }
+    const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
+    const definition = sagas.filter((s) => s.name === saga).sort((a, b) => b.version - a.version)[0];
+    if (definition === undefined) {
+      throw new CliError(`Unknown saga "${saga}"; known: ${[...new Set(sagas.map((s) => s.name))].join(', ')}`);
+    }
+    const machine = compile(definition);
+    out(format === 'mermaid' ? toMermaid(machine).trimEnd() : JSON.stringify(machine.toJSON(), null, 2));
+    return 0;
+  },
+};

@@ -1,0 +1,52 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SagaEngine } from '../../runtime/SagaEngine.js';
+import { loadSagas } from '../../server/loadSagas.js';
+import { startServer } from '../../server/startServer.js';
+import { sqliteStore } from '../../store/sqliteStore.js';
+import { CliError } from '../CliError.js';
+import { defaultMachinesDir, str, type Command } from '../Command.js';
+
+export const serve: Command = {
+  name: 'serve',
+  summary: 'run the HTTP API (and inspector) with the sagas in --machines',
+  usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db] [--machines DIR] [--auth writes|all]
+
+Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating routes
+(--auth all: on reads too). Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '3000' },
+    auth: { type: 'string', default: 'writes' },
+  },
+  async run(_, values, { out, err }) {
+    const port = Number(str(values, 'port'));
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535', 1, true);
+    const auth = str(values, 'auth');
+    if (auth !== 'writes' && auth !== 'all') throw new CliError('--auth must be writes or all', 1, true);
+    const db = str(values, 'db') ?? join('data', 'sagachart.db');
+    if (str(values, 'db') === undefined) mkdirSync(dirname(db), { recursive: true });
+    const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
+    const engine = new SagaEngine({ store: sqliteStore(db), sagas });
+    const report = await engine.start();
+    for (const refused of report.refused) err(`not resumed: ${refused.id}: ${refused.error.message}`);
+    const token = process.env['SAGACHART_TOKEN'];
+    const running = await startServer({
+      engine,
+      host: str(values, 'host') ?? '127.0.0.1',
+      port,
+      token,
+      authAll: auth === 'all',
+    });
+    out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        out(`${signal}: stopping; unfinished executions stay resumable`);
+        void running.close().then(resolve);
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,97 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { SagaEngine } from '../runtime/SagaEngine.js';
+import { loadSagas } from '../server/loadSagas.js';
+import { sagaSummary } from '../server/sagaSummary.js';
+import { sqliteStore } from '../store/sqliteStore.js';
+import type { ExecutionView } from '../runtime/ExecutionView.js';
+import type { FollowedEntry, SagaClient } from './SagaClient.js';
+
+const SETTLED = ['Completed', 'Compensated', 'Failed'];
+const PARK_TIMEOUT_MS = 10_000;
+
+/** Settled, or waiting for an external event: nothing more happens without someone. */
+function parked(engine: SagaEngine, view: ExecutionView): boolean {
+  if (view.status !== 'Running') return SETTLED.includes(view.status);
+  const state = view.state as { Running?: unknown };
+  const current = typeof state.Running === 'string' ? state.Running : undefined;
+  return engine.definition(view.saga, view.version).steps.some((s) => s.kind === 'awaitEvent' && s.name === current);
+}
+
+/**
+ * This process's engine is the only one moving the file's executions, so a
+ * short-lived command lets an execution reach a parked state before it acts or exits.
+ */
+async function untilParked(engine: SagaEngine, id: string): Promise<void> {
+  const deadline = Date.now() + PARK_TIMEOUT_MS;
+  while (Date.now() < deadline && !parked(engine, await engine.get(id))) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * A client over an engine on the local SQLite file. Starting it also resumes
+ * the file's unfinished executions, so do not point it at a file a running
+ * server owns: use `--url` then.
+ */
+export async function localClient(options: {
+  db: string;
+  machines: string;
+  createDir: boolean;
+}): Promise<SagaClient & { engine: SagaEngine }> {
+  if (options.createDir) mkdirSync(dirname(options.db), { recursive: true });
+  const engine = new SagaEngine({ store: sqliteStore(options.db), sagas: await loadSagas(options.machines) });
+  await engine.start();
+  return {
+    engine,
+    sagas: async () => engine.sagas().map(sagaSummary),
+    chart: async (saga) => engine.machine(saga).toJSON(),
+    start: (saga, input, opts) => engine.execute(saga, input, opts),
+    park: (id) => untilParked(engine, id),
+    get: (id) => engine.get(id),
+    list: (query) => engine.list(query),
+    journal: (id) => engine.journal(id),
+    send: async (id, event) => {
+      await untilParked(engine, id);
+      await engine.send(id, event);
+      await untilParked(engine, id);
+    },
+    cancel: async (id, reason) => {
+      await engine.cancel(id, reason);
+      await untilParked(engine, id);
+    },
+    retry: async (id) => {
+      await engine.retry(id);
+      await untilParked(engine, id);
+    },
+    follow: async (id, onEntry) => {
+      let sent = 0;
+      const deliver = (item: FollowedEntry) => {
+        if (item.entry.seq <= sent) return;
+        sent = item.entry.seq;
+        onEntry(item);
+      };
+      const buffered: FollowedEntry[] = [];
+      let live = false;
+      const off = engine.subscribe((event) => {
+        if (event.executionId !== id) return;
+        for (const entry of event.entries) {
+          const item = { status: event.status, entry };
+          if (live) deliver(item);
+          else buffered.push(item);
+        }
+      });
+      try {
+        const view = await engine.get(id);
+        for (const entry of await engine.journal(id)) deliver({ status: view.status, entry });
+        buffered.forEach(deliver);
+        live = true;
+        if (SETTLED.includes(view.status) && buffered.length === 0) return view;
+        return await engine.waitFor(id);
+      } finally {
+        off();
+      }
+    },
+    close: () => engine.stop(),
+  };
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { SagaError } from '../definition/errors.js';
+import { CliError } from './CliError.js';
+import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandIO } from './Command.js';
+import { cancel } from './commands/cancel.js';
+import { exportChart } from './commands/export.js';
+import { ls } from './commands/ls.js';
+import { retry } from './commands/retry.js';
+import { run } from './commands/run.js';
+import { send } from './commands/send.js';
+import { serve } from './commands/serve.js';
+import { show } from './commands/show.js';
+
+const COMMANDS: readonly Command[] = [serve, run, ls, show, send, cancel, retry, exportChart];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'Usage: sagachart <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run "sagachart <command> --help" for a command\'s options.',
+  ].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and the script); returns the exit code. */
+export async function main(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`Unknown command "${name}".\n\n${usage()}`);
+    return 1;
+  }
+  const help = `Usage: ${command.usage}\n\n${COMMON_HELP}`;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...COMMON_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values['help'] === true) {
+      io.out(help);
+      return 0;
+    }
+    return await command.run(positionals, values, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`sagachart ${name}: ${error.message}`);
+      if (error.showUsage) io.err(`\n${help}`);
+      return error.exitCode;
+    }
+    if (error instanceof SagaError) {
+      io.err(`sagachart ${name}: ${error.code}: ${error.message}`);
+      return 1;
+    }
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true) {
+      io.err(`sagachart ${name}: ${(error as Error).message}\n\n${help}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const io: CommandIO = { out: (line) => console.log(line), err: (line) => console.error(line) };
+main(process.argv.slice(2), io).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

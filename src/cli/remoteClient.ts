@@ -1,0 +1,97 @@
+import type { JournalEntry } from '../events/JournalEntry.js';
+import type { ExecutionView } from '../runtime/ExecutionView.js';
+import type { SagaClient, SagaSummary } from './SagaClient.js';
+import { CliError } from './CliError.js';
+
+const SETTLED = ['Completed', 'Compensated', 'Failed'];
+
+/** A client over a running `sagachart serve`, by its REST API and SSE stream. */
+export function remoteClient(baseUrl: string, token: string | undefined): SagaClient {
+  const base = baseUrl.replace(/\/$/, '');
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+  };
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (cause) {
+      throw new CliError(`Cannot reach ${base}: ${(cause as Error).message}`);
+    }
+    const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+    if (!response.ok) {
+      throw new CliError(`${json.error?.code ?? response.status}: ${json.error?.message ?? response.statusText}`);
+    }
+    return json as T;
+  };
+  const enc = encodeURIComponent;
+  return {
+    sagas: async () => (await call<{ items: SagaSummary[] }>('GET', '/api/sagas')).items,
+    chart: (saga) => call('GET', `/api/sagas/${enc(saga)}/chart`),
+    start: (saga, input, options) => call('POST', '/api/executions', { saga, input, ...options }),
+    get: (id) => call('GET', `/api/executions/${enc(id)}`),
+    // The server keeps running the execution; nothing to wait for.
+    park: () => Promise.resolve(),
+    list: (query) => {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) {
+        if (value !== undefined) params.set(key, String(value));
+      }
+      return call('GET', `/api/executions?${params.toString()}`);
+    },
+    journal: async (id) => (await call<{ items: JournalEntry[] }>('GET', `/api/executions/${enc(id)}/journal`)).items,
+    send: async (id, event) => {
+      await call('POST', `/api/executions/${enc(id)}/events`, event);
+    },
+    cancel: async (id, reason) => {
+      await call('POST', `/api/executions/${enc(id)}/cancel`, reason === undefined ? {} : { reason });
+    },
+    retry: async (id) => {
+      await call('POST', `/api/executions/${enc(id)}/retry`, {});
+    },
+    follow: async (id, onEntry) => {
+      const response = await fetch(`${base}/api/executions/${enc(id)}/stream`, { headers });
+      if (!response.ok || response.body === null) throw new CliError(`Cannot follow ${id}: HTTP ${response.status}`);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const data = buffer
+              .slice(0, end)
+              .split('\n')
+              .find((line) => line.startsWith('data: '));
+            buffer = buffer.slice(end + 2);
+            if (data === undefined) continue;
+            const item = JSON.parse(data.slice('data: '.length)) as {
+              status: ExecutionView['status'];
+              entry: JournalEntry;
+            };
+            onEntry(item);
+            if (
+              item.entry.type.startsWith('Saga') &&
+              SETTLED.includes(item.status) &&
+              item.entry.type !== 'SagaStarted'
+            ) {
+              return await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
+            }
+          }
+        }
+      } finally {
+        await reader.cancel().catch(() => undefined);
+      }
+      return call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
+    },
+    close: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,120 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const BIN = join(root, 'dist', 'src', 'cli', 'main.js');
+const MACHINES = join(root, 'test', 'fixtures', 'cli-machines');
+
+function cli(args: string[], db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli-')), 'cli.db')) {
+  const result = spawnSync(
+    process.execPath,
+    [BIN, ...args, ...(args.includes('--url') ? [] : ['--db', db, '--machines', MACHINES])],
+    {
+      encoding: 'utf8',
+      cwd: root,
+    },
+  );
+  return { code: result.status, out: result.stdout, err: result.stderr, db };
+}
+
+describe('the sagachart binary', () => {
+  it.each([
+    ['complete', 0, 'Completed'],
+    ['compensate', 2, 'Compensated'],
+    ['fail', 3, 'Failed'],
+  ])('should run to %s with exit code %i', (outcome, code, status) => {
+    const result = cli(['run', 'quick', '--input', JSON.stringify({ outcome })]);
+    expect(result.code, result.err).toBe(code);
+    expect(result.out).toContain(`${status}: `);
+    expect(result.out).toMatch(/StepStarted\s+reserve #1/);
+    if (status === 'Failed') expect(result.out).toContain('A person must act: notify gave up after 2 attempt(s)');
+    if (status === 'Compensated') expect(result.out).toMatch(/StepCompensated\s+reserve #1/);
+  });
+
+  it('should list, show and retry what it ran, against the same SQLite file', () => {
+    const first = cli(['run', 'quick', '--input', '{"outcome":"fail"}', '--id', 'q-1']);
+    expect(first.code).toBe(3);
+    const ls = cli(['ls', '--status', 'Failed'], first.db);
+    expect(ls.out).toMatch(/q-1\s+quick\s+Failed\s+stopped at notify/);
+    const show = cli(['show', 'q-1'], first.db);
+    expect(show.out).toContain('Failed at notify after 2 attempt(s): mail server down');
+    expect(show.out).toMatch(/StepFailed\s+notify #2 \(\d+ms\)\s+Error: mail server down/);
+    const json = JSON.parse(cli(['show', 'q-1', '--json'], first.db).out) as { status: string; journal: unknown[] };
+    expect(json.status).toBe('Failed');
+    expect(json.journal.length).toBeGreaterThan(5);
+    const retried = cli(['retry', 'q-1'], first.db);
+    expect(retried.code).toBe(0);
+    expect(retried.out).toContain('q-1: Failed');
+  });
+
+  it('should export the chart as JSON and as Mermaid', () => {
+    const json = JSON.parse(cli(['export', 'quick']).out) as { states: Record<string, unknown> };
+    expect(Object.keys(json.states)).toEqual(['Running', 'Compensating', 'Completed', 'Compensated', 'Failed']);
+    const mermaid = cli(['export', 'quick', '--format', 'mermaid']).out;
+    expect(mermaid.startsWith('stateDiagram-v2\n')).toBe(true);
+    expect(mermaid).toContain('quick_Running_charge_run --> quick_Compensating : error');
+  });
+
+  it.each([
+    [[], 'Usage: sagachart <command>'],
+    [['bogus'], 'Unknown command "bogus"'],
+    [['run'], 'run needs a saga name'],
+    [['run', 'quick', '--input', '{oops'], '--input is not valid JSON'],
+    [['run', 'quick', '--nope'], "Unknown option '--nope'"],
+    [['ls', '--status', 'Sleeping'], '--status must be one of'],
+    [['export', 'quick', '--format', 'png'], '--format must be one of json, mermaid'],
+    [['run', 'nope'], 'UNKNOWN_SAGA'],
+    [['show', 'missing'], 'EXECUTION_NOT_FOUND'],
+  ])('should print why and exit non-zero for %j', (args, message) => {
+    const result = cli(args);
+    expect(result.code).not.toBe(0);
+    expect(`${result.out}${result.err}`).toContain(message);
+  });
+
+  it('should print every command in --help', () => {
+    const result = cli(['--help']);
+    expect(result.code).toBe(0);
+    for (const name of ['serve', 'run', 'ls', 'show', 'send', 'cancel', 'retry', 'export']) {
+      expect(result.out).toMatch(new RegExp(`^  ${name} `, 'm'));
+    }
+  });
+
+  it('should serve the API and run a saga through it with --url, then stop gracefully on SIGTERM', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-serve-')), 'serve.db');
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--machines', MACHINES], {
+      cwd: root,
+    });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      server.on('exit', () => reject(new Error(output)));
+    });
+    const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const client = spawn(process.execPath, [
+        BIN,
+        'run',
+        'quick',
+        '--input',
+        '{"outcome":"compensate"}',
+        '--url',
+        url,
+      ]);
+      let out = '';
+      client.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      client.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(result.code).toBe(2);
+    expect(result.out).toMatch(/StepCompensated\s+reserve #1/);
+    const exited = new Promise<number | null>((resolve) => server.on('exit', (code) => resolve(code)));
+    server.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).toContain('SIGTERM: stopping');
+  });
+});
