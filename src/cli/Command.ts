@@ -54,6 +54,18 @@ export function defaultMachinesDir(): string {
   return existsSync(candidate) ? candidate : join(process.cwd(), 'machines');
 }
 
+/** The bundled inspector (inspector/dist beside the package), if it was built. */
+export function inspectorDir(): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const candidate of [
+    join(here, '..', '..', 'inspector', 'dist'),
+    join(here, '..', '..', '..', 'inspector', 'dist'),
+  ]) {
+    if (existsSync(join(candidate, 'index.html'))) return candidate;
+  }
+  return undefined;
+}
+
 /** A client for the server at --url, or for the local SQLite file. */
 export async function openClient(values: Values): Promise<SagaClient> {
   const url = str(values, 'url');

@@ -5,7 +5,7 @@ import { loadSagas } from '../../server/loadSagas.js';
 import { startServer } from '../../server/startServer.js';
 import { sqliteStore } from '../../store/sqliteStore.js';
 import { CliError } from '../CliError.js';
-import { defaultMachinesDir, str, type Command } from '../Command.js';
+import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
 
 export const serve: Command = {
   name: 'serve',
@@ -37,8 +37,10 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
       port,
       token,
       authAll: auth === 'all',
+      staticDir: inspectorDir(),
     });
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
+    out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);

@@ -1,15 +1,7 @@
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { eventLabel } from '../../compile/eventLabel.js';
 
 const idOf = (node: AnyStateNode) => node.id.replace(/[^A-Za-z0-9_]/g, '_');
-
-function eventLabel(event: string): string {
-  if (event.startsWith('xstate.done.actor.')) return 'done';
-  if (event.startsWith('xstate.error.actor.')) return 'error';
-  if (event.startsWith('xstate.done.state.')) return 'all done';
-  if (event.startsWith('saga.timeout.')) return 'timeout';
-  if (event.startsWith('saga.backoff.') || event.startsWith('saga.compensation-backoff.')) return 'backoff over';
-  return event;
-}
 
 function guardLabel(guard: unknown): string {
   const type = typeof guard === 'object' && guard !== null ? (guard as { type?: unknown }).type : undefined;

@@ -1,0 +1,75 @@
+import { eventLabel } from '../../src/compile/eventLabel.js';
+
+/** A state node as `machine.toJSON()` gives it (the fields the inspector reads). */
+export interface StateJson {
+  id: string;
+  key: string;
+  type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history';
+  states: Record<string, StateJson>;
+  transitions?: { target?: string[]; source: string; eventType: string | null; guard?: { type?: string } }[];
+  tags?: string[];
+}
+
+export interface ChartNode {
+  id: string;
+  label: string;
+  type: StateJson['type'];
+  depth: number;
+  tags: string[];
+  children: ChartNode[];
+}
+
+export interface ChartEdge {
+  id: string;
+  source: string;
+  target: string;
+  label: string;
+}
+
+const strip = (id: string) => (id.startsWith('#') ? id.slice(1) : id);
+
+/** The machine's states as a tree and its transitions as edges, deduplicated. */
+export function chartModel(machine: StateJson): { nodes: ChartNode[]; edges: ChartEdge[] } {
+  const edges = new Map<string, ChartEdge>();
+  const visit = (state: StateJson, depth: number): ChartNode => {
+    for (const t of state.transitions ?? []) {
+      for (const target of t.target ?? []) {
+        const source = strip(t.source);
+        const to = strip(target);
+        if (source === to) continue;
+        const guard = t.guard?.type === undefined ? '' : ` [${t.guard.type}]`;
+        const label = `${eventLabel(t.eventType ?? '')}${guard}`;
+        const id = `${source}->${to}:${label}`;
+        edges.set(id, { id, source, target: to, label });
+      }
+    }
+    return {
+      id: state.id,
+      label: state.key,
+      type: state.type,
+      depth,
+      tags: state.tags ?? [],
+      children: Object.values(state.states).map((child) => visit(child, depth + 1)),
+    };
+  };
+  return { nodes: Object.values(machine.states).map((s) => visit(s, 0)), edges: [...edges.values()] };
+}
+
+/** The ids of the active states for a state value, outermost first. */
+export function activeStateIds(machineId: string, value: unknown): string[] {
+  const ids: string[] = [];
+  const walk = (prefix: string, v: unknown) => {
+    if (typeof v === 'string') {
+      ids.push(`${prefix}.${v}`);
+      return;
+    }
+    if (typeof v === 'object' && v !== null) {
+      for (const [key, inner] of Object.entries(v)) {
+        ids.push(`${prefix}.${key}`);
+        walk(`${prefix}.${key}`, inner);
+      }
+    }
+  };
+  walk(machineId, value);
+  return ids;
+}

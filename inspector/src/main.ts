@@ -1,0 +1,31 @@
+import { token } from './api.js';
+import { h } from './dom.js';
+import { executionsView } from './views/executionsView.js';
+import { executionView } from './views/executionView.js';
+import { sagaView } from './views/sagaView.js';
+
+const main = document.getElementById('main') as HTMLElement;
+let stop: (() => void) | undefined;
+
+async function route(): Promise<void> {
+  stop?.();
+  stop = undefined;
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [path = '/', query = ''] = hash.split('?');
+  const params = new URLSearchParams(query);
+  try {
+    const execution = /^\/execution\/(.+)$/.exec(path);
+    const saga = /^\/saga\/(.+)$/.exec(path);
+    if (execution?.[1] !== undefined) stop = await executionView(main, decodeURIComponent(execution[1]));
+    else if (saga?.[1] !== undefined) await sagaView(main, decodeURIComponent(saga[1]));
+    else stop = await executionsView(main, params);
+  } catch (error) {
+    main.replaceChildren(h('div', { class: 'banner failed' }, `Could not load this page: ${(error as Error).message}`));
+  }
+}
+
+const tokenInput = document.getElementById('token') as HTMLInputElement;
+tokenInput.value = token.get();
+tokenInput.addEventListener('change', () => token.set(tokenInput.value));
+window.addEventListener('hashchange', () => void route());
+void route();
