@@ -50,6 +50,19 @@ describe('the sagachart binary', () => {
     expect(retried.out).toContain('q-1: Failed');
   });
 
+  it('should export the chart as code for Stately Studio', () => {
+    const code = cli(['export', 'quick', '--format', 'stately']).out;
+    expect(code).toContain("import { createMachine } from 'xstate';");
+    const config = JSON.parse(
+      code.slice(code.indexOf('createMachine(') + 'createMachine('.length, code.lastIndexOf(');')),
+    ) as {
+      id: string;
+      states: Record<string, unknown>;
+    };
+    expect(config.id).toBe('quick');
+    expect(Object.keys(config.states)).toEqual(['Running', 'Compensating', 'Completed', 'Compensated', 'Failed']);
+  });
+
   it('should export the chart as JSON and as Mermaid', () => {
     const json = JSON.parse(cli(['export', 'quick']).out) as { states: Record<string, unknown> };
     expect(Object.keys(json.states)).toEqual(['Running', 'Compensating', 'Completed', 'Compensated', 'Failed']);
@@ -65,7 +78,7 @@ describe('the sagachart binary', () => {
     [['run', 'quick', '--input', '{oops'], '--input is not valid JSON'],
     [['run', 'quick', '--nope'], "Unknown option '--nope'"],
     [['ls', '--status', 'Sleeping'], '--status must be one of'],
-    [['export', 'quick', '--format', 'png'], '--format must be one of json, mermaid'],
+    [['export', 'quick', '--format', 'png'], '--format must be one of json, mermaid, stately'],
     [['run', 'nope'], 'UNKNOWN_SAGA'],
     [['show', 'missing'], 'EXECUTION_NOT_FOUND'],
   ])('should print why and exit non-zero for %j', (args, message) => {

@@ -39,6 +39,8 @@ export interface Command {
   readonly summary: string;
   readonly usage: string;
   readonly options?: OptionSpec;
+  /** String options that may also be given bare (`--stately`), with the value they then take. */
+  readonly optionalValues?: Record<string, string>;
   run(positionals: string[], values: Values, io: CommandIO): Promise<number>;
 }
 

@@ -40,8 +40,13 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   }
   const help = `Usage: ${command.usage}\n\n${COMMON_HELP}`;
   try {
+    const defaults = command.optionalValues ?? {};
+    const args = rest.map((arg) => {
+      const name = arg.startsWith('--') ? arg.slice(2) : undefined;
+      return name !== undefined && defaults[name] !== undefined ? `--${name}=${defaults[name]}` : arg;
+    });
     const { values, positionals } = parseArgs({
-      args: rest,
+      args,
       options: { ...COMMON_OPTIONS, ...command.options },
       allowPositionals: true,
       strict: true,

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom, type StateValue } from 'xstate';
+import {
+  createActor,
+  type AnyActorRef,
+  type AnyStateMachine,
+  type InspectionEvent,
+  type Observer,
+  type SnapshotFrom,
+  type StateValue,
+} from 'xstate';
 import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import {
@@ -36,6 +44,11 @@ export interface SagaEngineOptions {
   readonly store?: SagaStore;
   /** The sagas this engine runs; several versions of one saga may be listed. */
   readonly sagas: readonly AnySagaDefinition[];
+  /**
+   * XState's inspection observer for every execution's actor, e.g.
+   * `createWebSocketInspector({ url }).inspect` from @statelyai/inspect.
+   */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 }
 
 export interface ExecuteResult<TResults = Record<string, unknown>> {
@@ -75,9 +88,11 @@ export class SagaEngine {
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
   private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
   private state: 'new' | 'started' | 'stopped' = 'new';
+  private readonly inspect: SagaEngineOptions['inspect'];
 
   constructor(options: SagaEngineOptions) {
     this.store = options.store ?? memoryStore();
+    this.inspect = options.inspect;
     this.registry = new SagaRegistry({ beforeEffect: (input) => this.beforeEffect(input) });
     for (const saga of options.sagas) this.registry.register(saga);
     this.committer = new GroupCommitter(
@@ -295,6 +310,7 @@ export class SagaEngine {
     const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;
     const actor = createActor(registered.machine, {
       input: { executionId: id, input, deadlineAt: deadlineMs === undefined ? null : Date.now() + deadlineMs },
+      ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
     });
     this.attach(actor, registered, {
       id,
@@ -326,7 +342,10 @@ export class SagaEngine {
         stored.id,
       );
     }
-    const actor = createActor(registered.machine, { snapshot: JSON.parse(stored.snapshot) as never });
+    const actor = createActor(registered.machine, {
+      snapshot: JSON.parse(stored.snapshot) as never,
+      ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
+    });
     this.attach(actor, registered, {
       id: stored.id,
       createdAt: stored.createdAt,

@@ -4,14 +4,30 @@ import { CliError } from '../CliError.js';
 import { defaultMachinesDir, str, withClient, type Command } from '../Command.js';
 import { toMermaid } from '../format/mermaid.js';
 
-const FORMATS = ['json', 'mermaid'];
+const FORMATS = ['json', 'mermaid', 'stately'];
+
+/**
+ * The machine config as code Stately Studio imports. Functions (context and
+ * invoke inputs) are left out: Studio shows the states, transitions, guards,
+ * actions and actors by name, which is what the chart is.
+ */
+function statelyCode(name: string, config: unknown): string {
+  return [
+    `// ${name}: exported by sagachart. Paste into Stately Studio (Import from code).`,
+    "import { createMachine } from 'xstate';",
+    '',
+    `export const machine = createMachine(${JSON.stringify(config, null, 2)});`,
+  ].join('\n');
+}
 
 export const exportChart: Command = {
   name: 'export',
   summary: "print a saga's statechart as XState JSON or a Mermaid diagram",
-  usage: `sagachart export <saga> [--format json|mermaid]
+  usage: `sagachart export <saga> [--format json|mermaid|stately]
 
-json is the compiled XState machine (paste it into Stately Studio); mermaid is a stateDiagram-v2.`,
+json: the compiled machine as XState's JSON (machine.toJSON());
+mermaid: a stateDiagram-v2;
+stately: XState code with the machine config, for Stately Studio's "import from code".`,
   options: { format: { type: 'string', default: 'json' } },
   async run([saga], values, { out }) {
     if (saga === undefined) throw new CliError('export needs a saga name', 1, true);
@@ -30,7 +46,9 @@ json is the compiled XState machine (paste it into Stately Studio); mermaid is a
       throw new CliError(`Unknown saga "${saga}"; known: ${[...new Set(sagas.map((s) => s.name))].join(', ')}`);
     }
     const machine = compile(definition);
-    out(format === 'mermaid' ? toMermaid(machine).trimEnd() : JSON.stringify(machine.toJSON(), null, 2));
+    if (format === 'mermaid') out(toMermaid(machine).trimEnd());
+    else if (format === 'stately') out(statelyCode(definition.name, machine.config));
+    else out(JSON.stringify(machine.toJSON(), null, 2));
     return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { createWebSocketInspector } from '@statelyai/inspect';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SagaEngine } from '../../runtime/SagaEngine.js';
@@ -11,6 +12,10 @@ export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db] [--machines DIR] [--auth writes|all]
+                [--stately[=ws://localhost:8080]]
+
+--stately also streams XState inspection events to a WebSocket server in
+@statelyai/inspect's format (e.g. @statelyai/inspect's inspector server), for Stately's tools.
 
 Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating routes
 (--auth all: on reads too). Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
@@ -18,7 +23,9 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '3000' },
     auth: { type: 'string', default: 'writes' },
+    stately: { type: 'string' },
   },
+  optionalValues: { stately: 'ws://localhost:8080' },
   async run(_, values, { out, err }) {
     const port = Number(str(values, 'port'));
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535', 1, true);
@@ -27,7 +34,13 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     const db = str(values, 'db') ?? join('data', 'sagachart.db');
     if (str(values, 'db') === undefined) mkdirSync(dirname(db), { recursive: true });
     const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
-    const engine = new SagaEngine({ store: sqliteStore(db), sagas });
+    const statelyUrl = str(values, 'stately');
+    const stately = statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
+    const engine = new SagaEngine({
+      store: sqliteStore(db),
+      sagas,
+      ...(stately === undefined ? {} : { inspect: stately.inspect }),
+    });
     const report = await engine.start();
     for (const refused of report.refused) err(`not resumed: ${refused.id}: ${refused.error.message}`);
     const token = process.env['SAGACHART_TOKEN'];
@@ -40,11 +53,15 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
       staticDir: inspectorDir(),
     });
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
+    if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);
-        void running.close().then(resolve);
+        void running.close().then(() => {
+          stately?.stop();
+          resolve();
+        });
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);

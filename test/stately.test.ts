@@ -1,0 +1,71 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const BIN = join(root, 'dist', 'src', 'cli', 'main.js');
+const MACHINES = join(root, 'test', 'fixtures', 'cli-machines');
+
+interface InspectionFrame {
+  type: string;
+  sessionId?: string;
+  snapshot?: { value?: unknown };
+  event?: { type?: string };
+}
+
+describe('serve --stately', () => {
+  it("should stream a running saga's inspection events in @statelyai/inspect's format", async () => {
+    const receiver = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((resolve) => receiver.once('listening', resolve));
+    const frames: InspectionFrame[] = [];
+    receiver.on('connection', (socket) =>
+      socket.on('message', (data) => frames.push(JSON.parse(String(data)) as InspectionFrame)),
+    );
+    const address = receiver.address();
+    const wsUrl = `ws://127.0.0.1:${typeof address === 'object' ? address.port : 0}`;
+
+    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-stately-')), 'stately.db');
+    const server = spawn(process.execPath, [
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--db',
+      db,
+      '--machines',
+      MACHINES,
+      `--stately=${wsUrl}`,
+    ]);
+    try {
+      let output = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match?.[1] !== undefined) resolve(match[1]);
+        });
+        server.on('exit', () => reject(new Error(output)));
+      });
+      expect(output).toContain(`streaming inspection events to ${wsUrl}`);
+      const run = spawnSync(
+        process.execPath,
+        [BIN, 'run', 'quick', '--input', '{"outcome":"complete"}', '--url', url],
+        { encoding: 'utf8' },
+      );
+      expect(run.status).toBe(0);
+      for (let i = 0; i < 100 && !frames.some((f) => f.snapshot?.value === 'Completed'); i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      server.kill('SIGTERM');
+      receiver.close();
+    }
+    const types = new Set(frames.map((f) => f.type));
+    expect([...types].sort()).toEqual(expect.arrayContaining(['@xstate.actor', '@xstate.event', '@xstate.snapshot']));
+    expect(frames.every((f) => typeof f.sessionId === 'string')).toBe(true);
+    expect(frames.some((f) => f.type === '@xstate.snapshot' && f.snapshot?.value === 'Completed')).toBe(true);
+  });
+});
