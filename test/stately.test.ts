@@ -22,7 +22,7 @@ describe('serve --stately', () => {
     await new Promise((resolve) => receiver.once('listening', resolve));
     const frames: InspectionFrame[] = [];
     receiver.on('connection', (socket) =>
-      socket.on('message', (data) => frames.push(JSON.parse(String(data)) as InspectionFrame)),
+      socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as InspectionFrame)),
     );
     const address = receiver.address();
     const wsUrl = `ws://127.0.0.1:${typeof address === 'object' ? address.port : 0}`;
