@@ -25,7 +25,7 @@ describe('serve --stately', () => {
       socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString('utf8')) as InspectionFrame)),
     );
     const address = receiver.address();
-    const wsUrl = `ws://127.0.0.1:${typeof address === 'object' ? address.port : 0}`;
+    const wsUrl = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 
     const db = join(mkdtempSync(join(tmpdir(), 'sagachart-stately-')), 'stately.db');
     const server = spawn(process.execPath, [
