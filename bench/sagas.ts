@@ -23,3 +23,19 @@ export const parked = defineSaga({
   input: z.object({ n: z.number() }),
   steps: [step('one', { run: noop, compensate: noop }), awaitEvent('wait', { event: 'go' })],
 });
+
+/** Twenty steps with a pivot at the 12th: the size the path generator must handle quickly. */
+export const twentySteps = defineSaga({
+  name: 'bench-twenty-steps',
+  version: 1,
+  input: z.object({}),
+  steps: Array.from({ length: 20 }, (_, i) =>
+    i < 11
+      ? step(`s${i + 1}`, { run: noop, compensate: noop, ...(i % 3 === 0 ? { retry: { maxAttempts: 3 } } : {}) })
+      : step(`s${i + 1}`, {
+          run: noop,
+          ...(i === 11 ? { pivot: true } : {}),
+          ...(i % 4 === 0 ? { timeoutMs: 1_000 } : {}),
+        }),
+  ),
+});

@@ -87,10 +87,20 @@ describe('the sagachart binary', () => {
     expect(`${result.out}${result.err}`).toContain(message);
   });
 
+  it('should list the paths through a saga and run them all', () => {
+    const listed = cli(['paths', 'quick']);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toMatch(/^\d+ paths through quick v1/);
+    expect(listed.out).toContain('charge fails -> undo reserve -> Compensated');
+    const tested = cli(['test', 'quick', '--input', '{"outcome":"complete"}']);
+    expect(tested.code, tested.err).toBe(0);
+    expect(tested.out).toMatch(/(\d+)\/\1 paths keep the invariants/);
+  });
+
   it('should print every command in --help', () => {
     const result = cli(['--help']);
     expect(result.code).toBe(0);
-    for (const name of ['serve', 'run', 'ls', 'show', 'send', 'cancel', 'retry', 'export']) {
+    for (const name of ['serve', 'run', 'ls', 'show', 'send', 'cancel', 'retry', 'export', 'paths', 'test']) {
       expect(result.out).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
   });

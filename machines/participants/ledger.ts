@@ -9,6 +9,8 @@ export interface EffectLedger<TEntry> {
   undo(key: string): boolean;
   /** Effects applied and not undone. */
   active(): TEntry[];
+  /** Whether the effect recorded under `key` is applied and not undone. */
+  has(key: string): boolean;
 }
 
 /** An in-memory ledger: the examples' default participant state. */
@@ -32,6 +34,10 @@ export class Ledger<TEntry> implements EffectLedger<TEntry> {
 
   active(): TEntry[] {
     return [...this.entries].filter(([key]) => !this.undone.has(key)).map(([, entry]) => entry);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key) && !this.undone.has(key);
   }
 }
 

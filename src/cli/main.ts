@@ -6,13 +6,15 @@ import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandIO } from './Com
 import { cancel } from './commands/cancel.js';
 import { exportChart } from './commands/export.js';
 import { ls } from './commands/ls.js';
+import { paths } from './commands/paths.js';
 import { retry } from './commands/retry.js';
 import { run } from './commands/run.js';
 import { send } from './commands/send.js';
 import { serve } from './commands/serve.js';
 import { show } from './commands/show.js';
+import { test } from './commands/test.js';
 
-const COMMANDS: readonly Command[] = [serve, run, ls, show, send, cancel, retry, exportChart];
+const COMMANDS: readonly Command[] = [serve, run, ls, show, send, cancel, retry, exportChart, paths, test];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

@@ -66,9 +66,23 @@ function sagaStates(ref: StateRef, plan: SagaPlan): Record<string, StateConfig> 
   };
 }
 
+/** @internal Deliberately broken compilations, for mutation tests of sagachart/testing only. */
+export interface TestOnlyCompileOptions {
+  /** Compensate in the order the steps ran instead of in reverse. */
+  readonly forwardCompensation?: boolean;
+}
+
 /** @internal Compiles with runtime hooks around every side effect. */
-export function compileWithHooks(definition: AnySagaDefinition, hooks: EffectHooks = {}) {
-  const plan = planSaga(definition);
+export function compileWithHooks(
+  definition: AnySagaDefinition,
+  hooks: EffectHooks = {},
+  testOnly: TestOnlyCompileOptions = {},
+) {
+  const planned = planSaga(definition);
+  const plan =
+    testOnly.forwardCompensation === true
+      ? { ...planned, compensations: [...planned.compensations].reverse() }
+      : planned;
   const id = definition.name;
   const ref: StateRef = (...path) => `#${id}.${path.join('.')}`;
   const config = {

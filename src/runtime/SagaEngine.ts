@@ -8,6 +8,7 @@ import {
   type SnapshotFrom,
   type StateValue,
 } from 'xstate';
+import type { TestOnlyCompileOptions } from '../compile/compile.js';
 import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import {
@@ -49,6 +50,8 @@ export interface SagaEngineOptions {
    * `createWebSocketInspector({ url }).inspect` from @statelyai/inspect.
    */
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** @internal Deliberately broken behaviour for the mutation tests of sagachart/testing. Never set it. */
+  readonly testOnly?: TestOnlyCompileOptions;
 }
 
 export interface ExecuteResult<TResults = Record<string, unknown>> {
@@ -93,7 +96,7 @@ export class SagaEngine {
   constructor(options: SagaEngineOptions) {
     this.store = options.store ?? memoryStore();
     this.inspect = options.inspect;
-    this.registry = new SagaRegistry({ beforeEffect: (input) => this.beforeEffect(input) });
+    this.registry = new SagaRegistry({ beforeEffect: (input) => this.beforeEffect(input) }, options.testOnly);
     for (const saga of options.sagas) this.registry.register(saga);
     this.committer = new GroupCommitter(
       this.store,

@@ -1,5 +1,5 @@
 import type { AnyStateMachine } from 'xstate';
-import { compileWithHooks } from '../compile/compile.js';
+import { compileWithHooks, type TestOnlyCompileOptions } from '../compile/compile.js';
 import type { SagaPlan } from '../compile/sagaPlan.js';
 import type { EffectHooks } from '../compile/stepActors.js';
 import { SagaDefinitionError, UnknownSagaError } from '../definition/errors.js';
@@ -21,7 +21,10 @@ export interface RegisteredSaga {
 export class SagaRegistry {
   private readonly byName = new Map<string, Map<number, RegisteredSaga>>();
 
-  constructor(private readonly hooks: EffectHooks) {}
+  constructor(
+    private readonly hooks: EffectHooks,
+    private readonly testOnly: TestOnlyCompileOptions = {},
+  ) {}
 
   register(definition: AnySagaDefinition): void {
     if (typeof definition?.hash !== 'string') {
@@ -35,7 +38,7 @@ export class SagaRegistry {
         'unique-versions',
       );
     }
-    const { machine, plan } = compileWithHooks(definition, this.hooks);
+    const { machine, plan } = compileWithHooks(definition, this.hooks, this.testOnly);
     versions.set(definition.version, { definition, machine, plan });
     this.byName.set(definition.name, versions);
   }
