@@ -45,7 +45,8 @@ describe('serve --stately', () => {
         server.stdout.on('data', (chunk: Buffer) => {
           output += chunk.toString();
           const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match?.[1] !== undefined) resolve(match[1]);
+          // The inspector line is printed last: everything serve reports has arrived.
+          if (match?.[1] !== undefined && output.includes('inspector')) resolve(match[1]);
         });
         server.on('exit', () => reject(new Error(output)));
       });
