@@ -9,6 +9,9 @@ import { sqliteStore } from '../src/sqlite.js';
 import { latencies, round, throughput } from './measure.js';
 import { fourSteps, parked, twentySteps } from './sagas.js';
 import { sagaPaths } from '../src/testing/index.js';
+import { metrics, trace } from '@opentelemetry/api';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { orderFulfillment } from '../machines/order-fulfillment.js';
 import { loanApproval } from '../machines/loan-approval.js';
 import { subscriptionSignup } from '../machines/subscription-signup.js';
@@ -181,6 +184,29 @@ log('');
     const n = sagaPaths(saga).length;
     log(`- ${saga.name}: ${n} paths in ${round(performance.now() - t)} ms`);
   }
+}
+log('');
+log('## Tracing cost (engine, memory store, concurrency 100)');
+log('');
+{
+  const measure = () => withEngine(memoryStore(), (engine) => throughput(totalFor(100), 100, runSaga(engine)));
+  const without = median([await measure(), await measure(), await measure()]);
+  // Register the SDK as an application would, with an exporter that drops everything.
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({
+      spanProcessors: [
+        new SimpleSpanProcessor({ export: (_, done) => done({ code: 0 }), shutdown: () => Promise.resolve() }),
+      ],
+    }),
+  );
+  metrics.setGlobalMeterProvider(new MeterProvider());
+  const withSdk = median([await measure(), await measure(), await measure()]);
+  log(`| tracing | sagas/s |`);
+  log(`|---|---:|`);
+  log(`| no SDK registered (the @opentelemetry/api no-op) | ${round(without)} |`);
+  log(
+    `| SDK registered, spans to a no-op exporter, metrics on | ${round(withSdk)} (${round(withSdk / without, 2)}×) |`,
+  );
 }
 log('');
 log('## Notes');

@@ -45,6 +45,8 @@ export interface SagaContext {
   readonly failure: FailurePoint | null;
   /** Parallel groups in which a branch (or a branch's compensation) failed for good. */
   readonly failedGroups: readonly string[];
+  /** The execution's trace (W3C ids), so spans of resumed work join it. */
+  readonly trace: { readonly traceId: string; readonly spanId: string; readonly traceFlags: number } | null;
 }
 
 /** What the machine is started with. */
@@ -52,6 +54,7 @@ export interface SagaMachineInput {
   readonly executionId: string;
   readonly input: unknown;
   readonly deadlineAt?: number | null;
+  readonly trace?: SagaContext['trace'];
 }
 
 /** Events the chart reacts to besides awaited events and actor completions. */
@@ -91,5 +94,6 @@ export function initialContext(input: SagaMachineInput): SagaContext {
     reason: null,
     failure: null,
     failedGroups: [],
+    trace: input.trace ?? null,
   };
 }

@@ -9,7 +9,8 @@ import {
   type StateValue,
 } from 'xstate';
 import type { TestOnlyCompileOptions } from '../compile/compile.js';
-import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
+import { CANCEL_EVENT, RETRY_EVENT, type SagaContext } from '../compile/sagaContext.js';
+import { SagaTelemetry, type ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import {
   DefinitionMismatchError,
@@ -92,11 +93,19 @@ export class SagaEngine {
   private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly inspect: SagaEngineOptions['inspect'];
+  private readonly telemetry: SagaTelemetry;
 
   constructor(options: SagaEngineOptions) {
     this.store = options.store ?? memoryStore();
     this.inspect = options.inspect;
-    this.registry = new SagaRegistry({ beforeEffect: (input) => this.beforeEffect(input) }, options.testOnly);
+    this.telemetry = new SagaTelemetry((id) => this.telemetryInfo(id));
+    this.registry = new SagaRegistry(
+      {
+        beforeEffect: (input) => this.beforeEffect(input),
+        aroundEffect: (input, call) => this.telemetry.around(input, call),
+      },
+      options.testOnly,
+    );
     for (const saga of options.sagas) this.registry.register(saga);
     this.committer = new GroupCommitter(
       this.store,
@@ -291,6 +300,7 @@ export class SagaEngine {
       for (const waiter of execution.waiters) waiter.reject(stopped);
     }
     this.live.clear();
+    this.telemetry.endAll();
     await this.store.close();
   }
 
@@ -311,8 +321,14 @@ export class SagaEngine {
       return { id: existing.id, existing: true };
     }
     const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;
+    const { name, version } = registered.definition;
     const actor = createActor(registered.machine, {
-      input: { executionId: id, input, deadlineAt: deadlineMs === undefined ? null : Date.now() + deadlineMs },
+      input: {
+        executionId: id,
+        input,
+        deadlineAt: deadlineMs === undefined ? null : Date.now() + deadlineMs,
+        trace: this.telemetry.startExecution(name, version, id),
+      },
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
     });
     this.attach(actor, registered, {
@@ -376,6 +392,7 @@ export class SagaEngine {
     this.live.set(execution.id, execution);
     const journal = actor.on('journal', (emitted: { entry: LiveExecution['pendingJournal'][number] }) => {
       execution.pendingJournal.push(emitted.entry);
+      this.telemetry.onJournal(execution.id, emitted.entry);
     });
     // Subscribe before start(): the first snapshot is emitted inside it.
     const subscription = actor.subscribe((snapshot) => this.onSnapshot(execution, snapshot));
@@ -497,6 +514,14 @@ export class SagaEngine {
     } catch {
       this.reloadLater(id, Math.min(delayMs * 2, 30_000));
     }
+  }
+
+  private telemetryInfo(id: string): ExecutionTelemetryInfo | undefined {
+    const live = this.live.get(id);
+    if (live === undefined) return undefined;
+    const snapshot = live.actor.getSnapshot() as { value: StateValue; context: SagaContext };
+    const { name, version } = live.registered.definition;
+    return { saga: name, version, status: statusOf(snapshot.value), trace: snapshot.context.trace ?? null };
   }
 
   private beforeEffect(input: StepActorInput): Promise<void> {
