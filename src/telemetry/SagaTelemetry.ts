@@ -94,6 +94,8 @@ export class SagaTelemetry {
       ...(compensation ? { 'saga.compensate_for': input.step } : {}),
     };
     const span = this.tracer.startSpan(`saga.${compensation ? 'compensate' : 'step'} ${input.step}`, { attributes }, parent);
+    // With no SDK registered the span records nothing: skip the bookkeeping on the hot path.
+    if (!span.isRecording()) return call();
     this.spans.set(this.key(input.executionId, input.kind, input.step, input.attempt), { span, startedAt: Date.now() });
     try {
       return await context.with(trace.setSpan(parent, span), call);
