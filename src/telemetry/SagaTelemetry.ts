@@ -93,7 +93,11 @@ export class SagaTelemetry {
       'saga.status': execution.status,
       ...(compensation ? { 'saga.compensate_for': input.step } : {}),
     };
-    const span = this.tracer.startSpan(`saga.${compensation ? 'compensate' : 'step'} ${input.step}`, { attributes }, parent);
+    const span = this.tracer.startSpan(
+      `saga.${compensation ? 'compensate' : 'step'} ${input.step}`,
+      { attributes },
+      parent,
+    );
     // With no SDK registered the span records nothing: skip the bookkeeping on the hot path.
     if (!span.isRecording()) return call();
     this.spans.set(this.key(input.executionId, input.kind, input.step, input.attempt), { span, startedAt: Date.now() });
@@ -115,27 +119,46 @@ export class SagaTelemetry {
     switch (entry.type) {
       case 'StepCompleted':
       case 'StepFailed':
-        this.endSpan(executionId, 'run', step, entry.attempt ?? 1, entry.type === 'StepCompleted' ? 'completed' : 'failed', saga, (span) => {
-          if (data.name === 'StepTimeoutError') {
-            span.addEvent('saga.timeout');
-            span.setStatus({ code: SpanStatusCode.ERROR, message: data.message ?? 'timed out' });
-          }
-        });
+        this.endSpan(
+          executionId,
+          'run',
+          step,
+          entry.attempt ?? 1,
+          entry.type === 'StepCompleted' ? 'completed' : 'failed',
+          saga,
+          (span) => {
+            if (data.name === 'StepTimeoutError') {
+              span.addEvent('saga.timeout');
+              span.setStatus({ code: SpanStatusCode.ERROR, message: data.message ?? 'timed out' });
+            }
+          },
+        );
         break;
       case 'StepCompensated':
       case 'CompensationFailed':
         if (entry.type === 'StepCompensated') this.compensations.add(1, { ...saga, 'saga.step': step });
-        this.endSpan(executionId, 'compensate', step, entry.attempt ?? 1, entry.type === 'StepCompensated' ? 'completed' : 'failed', saga);
+        this.endSpan(
+          executionId,
+          'compensate',
+          step,
+          entry.attempt ?? 1,
+          entry.type === 'StepCompensated' ? 'completed' : 'failed',
+          saga,
+        );
         break;
       case 'StepRetryScheduled': {
         this.retries.add(1, { ...saga, 'saga.step': step });
         const kind = data.compensation === true ? 'compensate' : 'run';
         const failed = this.spans.get(this.key(executionId, kind, step, (entry.attempt ?? 2) - 1))?.span;
-        failed?.addEvent('saga.retry_scheduled', { 'saga.next_attempt': entry.attempt ?? 0, 'saga.delay_ms': data.delayMs ?? 0 });
+        failed?.addEvent('saga.retry_scheduled', {
+          'saga.next_attempt': entry.attempt ?? 0,
+          'saga.delay_ms': data.delayMs ?? 0,
+        });
         break;
       }
       case 'CancelRequested':
-        for (const [key, { span }] of this.spans) if (key.startsWith(`${executionId}\u0000`)) span.addEvent('saga.cancelled');
+        for (const [key, { span }] of this.spans)
+          if (key.startsWith(`${executionId}\u0000`)) span.addEvent('saga.cancelled');
         break;
       case 'SagaCompleted':
       case 'SagaCompensated':
@@ -173,7 +196,12 @@ export class SagaTelemetry {
     const key = this.key(executionId, kind, step, attempt);
     const open = this.spans.get(key);
     if (open === undefined) return;
-    this.stepDuration.record(Date.now() - open.startedAt, { ...attributes, 'saga.step': step, 'saga.outcome': outcome, 'saga.kind': kind });
+    this.stepDuration.record(Date.now() - open.startedAt, {
+      ...attributes,
+      'saga.step': step,
+      'saga.outcome': outcome,
+      'saga.kind': kind,
+    });
     // End after the rest of this transition's entries (a retry scheduled) are added.
     queueMicrotask(() => {
       before?.(open.span);

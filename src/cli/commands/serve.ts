@@ -7,13 +7,16 @@ import { startServer } from '../../server/startServer.js';
 import { sqliteStore } from '../../store/sqliteStore.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
+import { startOtlp } from '../otlp.js';
 
 export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db] [--machines DIR] [--auth writes|all]
-                [--stately[=ws://localhost:8080]]
+                [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
 
+--otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
+(Jaeger, Grafana Tempo, an OpenTelemetry Collector).
 --stately also streams XState inspection events to a WebSocket server in
 @statelyai/inspect's format (e.g. @statelyai/inspect's inspector server), for Stately's tools.
 
@@ -24,6 +27,7 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     port: { type: 'string', default: '3000' },
     auth: { type: 'string', default: 'writes' },
     stately: { type: 'string' },
+    otlp: { type: 'string' },
   },
   optionalValues: { stately: 'ws://localhost:8080' },
   async run(_, values, { out, err }) {
@@ -34,6 +38,9 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     const db = str(values, 'db') ?? join('data', 'sagachart.db');
     if (str(values, 'db') === undefined) mkdirSync(dirname(db), { recursive: true });
     const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
+    // Telemetry first: the engine's instruments come from the providers registered now.
+    const otlpUrl = str(values, 'otlp') ?? process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
+    const stopOtlp = otlpUrl === undefined ? undefined : await startOtlp(otlpUrl);
     const statelyUrl = str(values, 'stately');
     const stately = statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
     const engine = new SagaEngine({
@@ -53,15 +60,19 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
       staticDir: inspectorDir(),
     });
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
+    if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);
-        void running.close().then(() => {
-          stately?.stop();
-          resolve();
-        });
+        void running
+          .close()
+          .then(() => stopOtlp?.())
+          .then(() => {
+            stately?.stop();
+            resolve();
+          });
       };
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
