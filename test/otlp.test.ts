@@ -1,13 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..');
-const BIN = join(root, 'dist', 'src', 'cli', 'main.js');
-const MACHINES = join(root, 'test', 'fixtures', 'cli-machines');
+import { BIN, serveProcess } from './fixtures/serveProcess.js';
 
 describe('serve --otlp', () => {
   it('should send the spans of a saga to an OTLP/HTTP endpoint', async () => {
@@ -23,29 +17,8 @@ describe('serve --otlp', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
     const address = collector.address();
     const endpoint = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
-    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-otlp-')), 'otlp.db');
-    const server = spawn(process.execPath, [
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      db,
-      '--machines',
-      MACHINES,
-      '--otlp',
-      endpoint,
-    ]);
+    const { server, url, output } = await serveProcess(['--otlp', endpoint]);
     try {
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        server.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          if (match?.[1] !== undefined && output.includes('inspector')) resolve(match[1]);
-        });
-        server.on('exit', () => reject(new Error(output)));
-      });
       expect(output).toContain(`sending traces and metrics to ${endpoint}`);
       const run = spawnSync(
         process.execPath,

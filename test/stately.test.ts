@@ -1,13 +1,7 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { WebSocketServer } from 'ws';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..');
-const BIN = join(root, 'dist', 'src', 'cli', 'main.js');
-const MACHINES = join(root, 'test', 'fixtures', 'cli-machines');
+import { BIN, serveProcess } from './fixtures/serveProcess.js';
 
 interface InspectionFrame {
   type: string;
@@ -27,29 +21,8 @@ describe('serve --stately', () => {
     const address = receiver.address();
     const wsUrl = `ws://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
 
-    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-stately-')), 'stately.db');
-    const server = spawn(process.execPath, [
-      BIN,
-      'serve',
-      '--port',
-      '0',
-      '--db',
-      db,
-      '--machines',
-      MACHINES,
-      `--stately=${wsUrl}`,
-    ]);
+    const { server, url, output } = await serveProcess([`--stately=${wsUrl}`]);
     try {
-      let output = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        server.stdout.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-          // The inspector line is printed last: everything serve reports has arrived.
-          if (match?.[1] !== undefined && output.includes('inspector')) resolve(match[1]);
-        });
-        server.on('exit', () => reject(new Error(output)));
-      });
       expect(output).toContain(`streaming inspection events to ${wsUrl}`);
       const run = spawnSync(
         process.execPath,
