@@ -35,7 +35,9 @@ export function chartModel(machine: StateJson): { nodes: ChartNode[]; edges: Cha
     for (const t of state.transitions ?? []) {
       for (const target of t.target ?? []) {
         const source = strip(t.source);
-        const to = strip(target);
+        let to = strip(target);
+        // Failed can resume at any step; one edge to the phase it resumes in reads better than one per step.
+        if (t.eventType === 'saga.retry') to = to.split('.').slice(0, 2).join('.');
         if (source === to) continue;
         const guard = t.guard?.type === undefined ? '' : ` [${t.guard.type}]`;
         const label = `${eventLabel(t.eventType ?? '')}${guard}`;

@@ -53,6 +53,8 @@ export async function renderChart(
       'elk.edgeLabels.inline': 'true',
       // Edges are declared on the root; ask for their points in root coordinates.
       'elk.json.edgeCoords': 'ROOT',
+      // Straightens the chain of steps instead of drawing it as a staircase.
+      'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',
     },
     children: nodes.map(toElk),
     edges: edges.map((e): ElkExtendedEdge => ({
@@ -65,7 +67,8 @@ export async function renderChart(
   const laid = await elk.layout(graph);
   const root = svg('svg', {
     width: laid.width ?? 0,
-    style: `max-width: 100%; height: auto`,
+    // Natural size (the box scrolls): scaled down, a long saga's labels become unreadable.
+    height: laid.height ?? 0,
     viewBox: `0 0 ${laid.width ?? 0} ${laid.height ?? 0}`,
     class: 'chart',
     role: 'img',
