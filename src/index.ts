@@ -52,6 +52,7 @@ export type { SagaLifecycleEvent, SagaLifecycleListener } from './events/SagaLif
 export type {
   ExecutionStatus,
   ExecutionWrite,
+  FeedEntry,
   ListPage,
   ListQuery,
   SagaStore,

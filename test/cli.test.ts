@@ -37,7 +37,7 @@ describe('the sagachart binary', () => {
   it('should list, show and retry what it ran, against the same SQLite file', () => {
     const first = cli(['run', 'quick', '--input', '{"outcome":"fail"}', '--id', 'q-1']);
     expect(first.code).toBe(3);
-    const ls = cli(['ls', '--status', 'Failed'], first.db);
+    const ls = cli(['ls', '--status', 'Failed', '--since', '5'], first.db);
     expect(ls.out).toMatch(/q-1\s+quick\s+Failed\s+stopped at notify/);
     const show = cli(['show', 'q-1'], first.db);
     expect(show.out).toContain('Failed at notify after 2 attempt(s): mail server down');
@@ -78,6 +78,7 @@ describe('the sagachart binary', () => {
     [['run', 'quick', '--input', '{oops'], '--input is not valid JSON'],
     [['run', 'quick', '--nope'], "Unknown option '--nope'"],
     [['ls', '--status', 'Sleeping'], '--status must be one of'],
+    [['ls', '--since', 'yesterday'], '--since must be a whole number of minutes'],
     [['export', 'quick', '--format', 'png'], '--format must be one of json, mermaid, stately'],
     [['run', 'nope'], 'UNKNOWN_SAGA'],
     [['show', 'missing'], 'EXECUTION_NOT_FOUND'],

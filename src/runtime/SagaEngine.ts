@@ -29,6 +29,7 @@ import {
   FINAL_STATUSES,
   type ExecutionStatus,
   type ExecutionWrite,
+  type FeedEntry,
   type ListQuery,
   type SagaStore,
   type StatusCount,
@@ -270,6 +271,16 @@ export class SagaEngine {
     }
     live.actor.send({ type: RETRY_EVENT });
     await this.committer.durable(id);
+  }
+
+  /** Journal entries of all executions in commit order, after a feed position (for resuming live views). */
+  feed(afterPosition: number, limit = 500): Promise<FeedEntry[]> {
+    return this.store.feed(afterPosition, limit);
+  }
+
+  /** The newest feed position. */
+  feedEnd(): Promise<number> {
+    return this.store.feedEnd();
   }
 
   /** How many executions each saga has in each status (from the store). */

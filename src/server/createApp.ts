@@ -142,7 +142,11 @@ export function createApp(options: AppOptions) {
     reading,
     route((req, res) => streamExecution(engine, param(req, 'id'), req, res)),
   );
-  app.get('/api/stream', reading, (req, res) => streamAll(engine, req, res));
+  app.get(
+    '/api/stream',
+    reading,
+    route((req, res) => streamAll(engine, req, res)),
+  );
 
   if (options.staticDir !== undefined) app.use(express.static(options.staticDir));
 

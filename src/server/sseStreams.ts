@@ -63,12 +63,53 @@ export async function streamExecution(engine: SagaEngine, id: string, req: Reque
   replaying = false;
 }
 
-/** Every durable transition of every execution, live, as Server-Sent Events. */
-export function streamAll(engine: SagaEngine, req: Request, res: Response): void {
+const FEED_PAGE = 500;
+
+/**
+ * Every journal entry of every execution, live, as Server-Sent Events with
+ * `id` = the store's feed position. Each notification makes the stream read
+ * the feed from where it is, so a client that reconnects with Last-Event-ID
+ * gets exactly what it missed, in commit order; without one it starts now.
+ */
+export async function streamAll(engine: SagaEngine, req: Request, res: Response): Promise<void> {
+  const header =
+    req.get('last-event-id') ?? (typeof req.query['lastEventId'] === 'string' ? req.query['lastEventId'] : undefined);
+  const resumeFrom = header === undefined ? undefined : Number(header);
+  let position =
+    resumeFrom !== undefined && Number.isInteger(resumeFrom) && resumeFrom >= 0 ? resumeFrom : await engine.feedEnd();
   const send = openStream(req, res);
-  const off = engine.subscribe((event) => {
-    const last = event.entries.at(-1);
-    send(`${event.executionId}:${last?.seq ?? event.revision}`, 'transition', event);
+  let reading = false;
+  let again = false;
+  let closed = false;
+  const drain = async (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return;
+    }
+    reading = true;
+    try {
+      do {
+        again = false;
+        for (;;) {
+          const page = await engine.feed(position, FEED_PAGE);
+          for (const item of page) {
+            if (closed) return;
+            position = item.position;
+            send(String(item.position), 'journal', item);
+          }
+          if (page.length < FEED_PAGE) break;
+        }
+      } while (again && !closed);
+    } catch {
+      // The store is closing (shutdown); the client reconnects and resumes.
+    } finally {
+      reading = false;
+    }
+  };
+  const off = engine.subscribe(() => void drain());
+  req.on('close', () => {
+    closed = true;
+    off();
   });
-  req.on('close', off);
+  await drain();
 }

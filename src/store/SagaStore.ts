@@ -57,6 +57,15 @@ export interface StatusCount {
   readonly count: number;
 }
 
+/** A journal entry in the store-wide order of commits: the global feed live views resume from. */
+export interface FeedEntry {
+  /** Increases with every entry the store commits; never reused. */
+  readonly position: number;
+  readonly executionId: string;
+  readonly saga: string;
+  readonly entry: JournalEntry;
+}
+
 export interface ListPage {
   /** Newest first. */
   readonly items: readonly StoredExecution[];
@@ -85,6 +94,10 @@ export interface SagaStore {
   listUnfinished(): Promise<StoredExecution[]>;
   /** How many executions each saga has in each status. */
   countByStatus(): Promise<StatusCount[]>;
+  /** Entries of every execution with position > afterPosition, in commit order, at most `limit`. */
+  feed(afterPosition: number, limit: number): Promise<FeedEntry[]>;
+  /** The position of the newest entry (0 when there is none). */
+  feedEnd(): Promise<number>;
   /** Journal entries with seq > afterSeq, in order. */
   journal(id: string, afterSeq?: number): Promise<JournalEntry[]>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor
 import {
   FINAL_STATUSES,
   type ExecutionWrite,
+  type FeedEntry,
   type ListPage,
   type ListQuery,
   type SagaStore,
@@ -16,6 +17,8 @@ class MemoryStore implements SagaStore {
   private readonly executions = new Map<string, StoredExecution>();
   private readonly byKey = new Map<string, string>();
   private readonly journals = new Map<string, JournalEntry[]>();
+  /** Every committed entry in commit order; an entry's position is its index + 1. */
+  private readonly feedEntries: FeedEntry[] = [];
   private closed = false;
 
   async init(): Promise<void> {
@@ -36,6 +39,14 @@ class MemoryStore implements SagaStore {
       const entries = this.journals.get(execution.id) ?? [];
       entries.push(...journal);
       this.journals.set(execution.id, entries);
+      for (const entry of journal) {
+        this.feedEntries.push({
+          position: this.feedEntries.length + 1,
+          executionId: execution.id,
+          saga: execution.saga,
+          entry,
+        });
+      }
     }
     return;
   }
@@ -87,6 +98,16 @@ class MemoryStore implements SagaStore {
       counts.set(key, { saga, status, count: (counts.get(key)?.count ?? 0) + 1 });
     }
     return [...counts.values()];
+  }
+
+  async feed(afterPosition: number, limit: number): Promise<FeedEntry[]> {
+    this.assertOpen();
+    return this.feedEntries.slice(Math.max(0, afterPosition), Math.max(0, afterPosition) + limit);
+  }
+
+  async feedEnd(): Promise<number> {
+    this.assertOpen();
+    return this.feedEntries.length;
   }
 
   async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {

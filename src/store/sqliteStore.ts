@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor
 import type {
   ExecutionStatus,
   ExecutionWrite,
+  FeedEntry,
   ListPage,
   ListQuery,
   SagaStore,
@@ -36,6 +37,12 @@ interface ExecutionRow {
   idempotency_key: string | null;
   created_at: number;
   updated_at: number;
+}
+
+interface FeedRow {
+  position: number;
+  execution_id: string;
+  saga: string;
 }
 
 interface JournalRow {
@@ -186,6 +193,22 @@ class SqliteStore implements SagaStore {
     return this.guard('count', () => statements.counts.all() as StatusCount[]);
   }
 
+  async feed(afterPosition: number, limit: number): Promise<FeedEntry[]> {
+    const { statements } = this.ready();
+    const rows = this.guard('read', () => statements.feed.all(afterPosition, limit) as (JournalRow & FeedRow)[]);
+    return rows.map((row) => ({
+      position: row.position,
+      executionId: row.execution_id,
+      saga: row.saga,
+      entry: toJournalEntry(row),
+    }));
+  }
+
+  async feedEnd(): Promise<number> {
+    const { statements } = this.ready();
+    return this.guard('read', () => (statements.feedEnd.get() as { position: number | null }).position ?? 0);
+  }
+
   async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
     const { statements } = this.ready();
     const rows = this.guard('read', () => statements.journal.all(id, afterSeq) as JournalRow[]);
@@ -229,6 +252,12 @@ class SqliteStore implements SagaStore {
       // What the commit checks need, without reading the snapshot.
       position: db.prepare('SELECT revision, last_seq AS lastSeq FROM executions WHERE id = ?'),
       getByKey: db.prepare('SELECT * FROM executions WHERE idempotency_key = ?'),
+      // The journal is a rowid table that is never deleted from: rowids are the global commit order.
+      feed: db.prepare(
+        `SELECT j.rowid AS position, j.execution_id, e.saga, j.seq, j.at, j.type, j.step, j.attempt, j.data
+         FROM journal j JOIN executions e ON e.id = j.execution_id WHERE j.rowid > ? ORDER BY j.rowid LIMIT ?`,
+      ),
+      feedEnd: db.prepare('SELECT max(rowid) AS position FROM journal'),
       counts: db.prepare('SELECT saga, status, count(*) AS count FROM executions GROUP BY saga, status'),
       idForKey: db.prepare('SELECT id FROM executions WHERE idempotency_key = ?'),
       unfinished: db.prepare(

@@ -47,20 +47,31 @@ describe('SSE streams', () => {
     expect(rest.at(-1)?.data.status).toBe('Completed');
   });
 
-  it('should stream transitions of all executions', async () => {
-    const { call, url } = await serve([gated]);
-    const events = readSse(
-      `${url}/api/stream`,
-      {},
-      (_, all) => all.filter((e) => e.data.executionId === 'x2').length >= 2,
-    );
+  it('should stream every execution and resume the global stream with Last-Event-ID exactly', async () => {
+    const { call, url, engine } = await serve([gated]);
+    const all = `${url}/api/stream`;
+    const first = readSse(all, {}, (e) => e.data.executionId === 'x1' && e.data.entry.step === 'first');
     await new Promise((r) => setTimeout(r, 50));
     await call('POST', '/api/executions', { saga: 'gated', input: {}, executionId: 'x1' });
+    const before = await first;
+    // Missed while disconnected: x1 moves on and x2 starts.
+    await call('POST', `/api/executions/x1/events`, { type: 'first' });
     await call('POST', '/api/executions', { saga: 'gated', input: {}, executionId: 'x2' });
-    const received = await events;
-    expect(new Set(received.map((e) => e.data.executionId))).toEqual(new Set(['x1', 'x2']));
-    expect(received[0]?.event).toBe('transition');
-    expect(received[0]?.data.entries[0].type).toBe('SagaStarted');
+    await new Promise((r) => setTimeout(r, 50));
+    const after = await readSse(
+      all,
+      { 'last-event-id': before.at(-1)?.id ?? '0' },
+      (e) => e.data.executionId === 'x2' && e.data.entry.step === 'first',
+    );
+    const seen = [...before, ...after];
+    expect(seen.map((e) => Number(e.id))).toEqual(seen.map((_, i) => i + 1));
+    expect(seen[0]?.event).toBe('journal');
+    for (const id of ['x1', 'x2']) {
+      const journal = await engine.journal(id);
+      const streamed = seen.filter((e) => e.data.executionId === id).map((e) => e.data.entry.seq);
+      expect(streamed).toEqual(journal.map((e) => e.seq).slice(0, streamed.length));
+    }
+    expect(seen.filter((e) => e.data.executionId === 'x1').map((e) => e.data.entry.type)).toContain('EventReceived');
   });
 
   it('should answer 404 for the stream of an unknown execution', async () => {

@@ -105,6 +105,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect((await store.listUnfinished()).map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
     });
 
+    it('should give every committed entry a growing feed position, across executions', async () => {
+      expect(await store.feedEnd()).toBe(0);
+      await store.commit([write('a', 1, 0, 2, { saga: 'x' }), write('b', 1, 0, 1, { saga: 'y' })]);
+      await store.commit([write('a', 2, 2, 1, { saga: 'x' })]);
+      const all = await store.feed(0, 100);
+      expect(all.map((f) => [f.executionId, f.saga, f.entry.seq])).toEqual([
+        ['a', 'x', 1],
+        ['a', 'x', 2],
+        ['b', 'y', 1],
+        ['a', 'x', 3],
+      ]);
+      const positions = all.map((f) => f.position);
+      expect([...positions].sort((p, q) => p - q)).toEqual(positions);
+      expect(new Set(positions).size).toBe(4);
+      expect(await store.feedEnd()).toBe(positions.at(-1));
+      expect((await store.feed(positions[1] ?? 0, 1)).map((f) => f.entry.seq)).toEqual([1]);
+    });
+
     it('should count executions by saga and status', async () => {
       await store.commit([
         write('a', 1, 0, 0, { status: 'Running', saga: 'x' }),

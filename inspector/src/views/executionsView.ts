@@ -113,7 +113,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
   await refresh();
   // Coalesce bursts of transitions into one refresh per animation frame.
   let pending = false;
-  return stream('/api/stream', 'transition', () => {
+  return stream('/api/stream', 'journal', () => {
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {

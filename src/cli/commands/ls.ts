@@ -6,12 +6,13 @@ import { formatTable } from '../format/table.js';
 export const ls: Command = {
   name: 'ls',
   summary: 'list executions, newest first (or the sagas with --sagas)',
-  usage: 'sagachart ls [--status S] [--saga NAME] [--limit N] [--cursor C] [--sagas]',
+  usage: 'sagachart ls [--status S] [--saga NAME] [--since MINUTES] [--limit N] [--cursor C] [--sagas]',
   options: {
     status: { type: 'string' },
     saga: { type: 'string' },
     limit: { type: 'string' },
     cursor: { type: 'string' },
+    since: { type: 'string' },
     sagas: { type: 'boolean', default: false },
   },
   async run(_, values, { out }) {
@@ -21,6 +22,9 @@ export const ls: Command = {
     }
     const limit = str(values, 'limit');
     if (limit !== undefined && !/^\d+$/.test(limit)) throw new CliError('--limit must be a whole number', 1, true);
+    const since = str(values, 'since');
+    if (since !== undefined && !/^\d+$/.test(since))
+      throw new CliError('--since must be a whole number of minutes', 1, true);
     return withClient(values, async (client) => {
       if (values['sagas'] === true) {
         const sagas = await client.sagas();
@@ -41,6 +45,7 @@ export const ls: Command = {
         saga: str(values, 'saga'),
         limit: limit === undefined ? 20 : Number(limit),
         cursor: str(values, 'cursor'),
+        createdAfter: since === undefined ? undefined : Date.now() - Number(since) * 60_000,
       });
       if (values['json'] === true) {
         out(JSON.stringify(page));
