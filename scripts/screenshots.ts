@@ -1,23 +1,14 @@
 // Takes the README's screenshots with Debian's chromium: `npm run screenshots`.
-import { chromium } from 'playwright-core';
 import { memoryStore, SagaEngine } from '../src/index.js';
 import { startServer } from '../src/server/startServer.js';
 import { createShop, orderFulfillmentSaga } from '../machines/order-fulfillment.js';
 import { inspectorDir } from '../src/cli/Command.js';
+import { launchBrowser } from '../test/fixtures/browser.js';
 
 const engine = new SagaEngine({ store: memoryStore(), sagas: [orderFulfillmentSaga(createShop())] });
 await engine.start();
 const running = await startServer({ engine, port: 0, staticDir: inspectorDir() });
-const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const browser = await launchBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
   await page.goto(`${running.url}/#/saga/order-fulfillment`);
