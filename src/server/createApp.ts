@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import type { ExecutionStatus } from '../store/SagaStore.js';
 import { bearerAuth } from './bearerAuth.js';
+import { chartJson } from './chartJson.js';
 import { errorResponse, HttpError } from './HttpError.js';
 import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
@@ -68,7 +69,7 @@ export function createApp(options: AppOptions) {
     res.json(sagaSummary(engine.definition(param(req, 'name'))));
   });
   app.get('/api/sagas/:name/chart', reading, (req, res) => {
-    res.json(engine.machine(param(req, 'name')).toJSON());
+    res.json(chartJson(engine.machine(param(req, 'name'))));
   });
 
   app.post(

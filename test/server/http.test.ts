@@ -30,6 +30,11 @@ describe('REST API', () => {
     ]);
     const chart = await call('GET', '/api/sagas/order-fulfillment/chart');
     expect(Object.keys(chart.body.states)).toEqual(['Running', 'Compensating', 'Completed', 'Compensated', 'Failed']);
+    // The compensations' check states lead on by eventless transitions, included for diagrams.
+    expect(chart.body.states.Compensating.states.createOrder.states.check.transitions).toEqual([
+      expect.objectContaining({ eventType: '', target: ['#order-fulfillment.Compensating.createOrder.run'] }),
+      expect.objectContaining({ eventType: '', target: ['#order-fulfillment.Compensated'] }),
+    ]);
 
     const started = await call('POST', '/api/executions', {
       saga: 'order-fulfillment',
