@@ -1,14 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createActor,
-  type AnyActorRef,
-  type AnyStateMachine,
-  type InspectionEvent,
-  type Observer,
-  type SnapshotFrom,
-  type StateValue,
-} from 'xstate';
-import type { TestOnlyCompileOptions } from '../compile/compile.js';
+import { createActor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom, type StateValue } from 'xstate';
 import { CANCEL_EVENT, RETRY_EVENT, type SagaContext } from '../compile/sagaContext.js';
 import { SagaTelemetry, type ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
@@ -23,7 +14,8 @@ import {
 } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
-import type { SagaLifecycleEvent, SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
+import { notifyListeners } from '../events/notifyListeners.js';
+import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
 import {
   FINAL_STATUSES,
@@ -41,33 +33,11 @@ import { GroupCommitter } from './GroupCommitter.js';
 import type { LiveExecution } from './LiveExecution.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
+import { cancelRefusal, notHeldError, retryRefusal } from './operationRefusals.js';
+import { buildExecutionWrite } from './buildExecutionWrite.js';
+import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
-export interface SagaEngineOptions {
-  /** Where executions are kept; `memoryStore()` when not given. */
-  readonly store?: SagaStore;
-  /** The sagas this engine runs; several versions of one saga may be listed. */
-  readonly sagas: readonly AnySagaDefinition[];
-  /**
-   * XState's inspection observer for every execution's actor, e.g.
-   * `createWebSocketInspector({ url }).inspect` from @statelyai/inspect.
-   */
-  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** @internal Deliberately broken behaviour for the mutation tests of sagachart/testing. Never set it. */
-  readonly testOnly?: TestOnlyCompileOptions;
-}
-
-export interface ExecuteResult<TResults = Record<string, unknown>> {
-  readonly id: ExecutionId<TResults>;
-  /** True when an execution with this executionId or idempotencyKey already existed. */
-  readonly existing: boolean;
-}
-
-/** What `start()` found in the store. */
-export interface RecoveryReport {
-  readonly resumed: number;
-  /** Executions left untouched, e.g. because their definition changed shape without a version bump. */
-  readonly refused: readonly { readonly id: string; readonly error: SagaError }[];
-}
+export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 const SETTLED: readonly ExecutionStatus[] = ['Completed', 'Compensated', 'Failed'];
 const RELOAD_DELAY_MS = 1_000;
@@ -238,37 +208,22 @@ export class SagaEngine {
   /** Cancels a Running execution before its pivot: it compensates what completed. */
   async cancel(id: string, reason = 'cancelled'): Promise<void> {
     const live = await this.requireLive(id);
-    const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
-    const status = statusOf(snapshot.value);
-    if (status !== 'Running') {
-      throw new InvalidOperationError(`Execution "${id}" is ${status}: only a Running execution can be cancelled`, {
-        executionId: id,
-        status,
-      });
-    }
-    const message = { type: CANCEL_EVENT, reason };
-    if (!snapshot.can(message)) {
-      const pivot = live.registered.plan.pivot ?? '?';
-      throw new InvalidOperationError(
-        `Execution "${id}" is past its pivot "${pivot}": it cannot be cancelled, nothing is undone after the point of no return`,
-        { executionId: id, status, step: pivot },
-      );
-    }
-    live.actor.send(message);
+    const refusal = cancelRefusal(
+      id,
+      live.registered.plan,
+      live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>,
+      reason,
+    );
+    if (refusal !== undefined) throw refusal;
+    live.actor.send({ type: CANCEL_EVENT, reason });
     await this.committer.durable(id);
   }
 
   /** Resumes a Failed execution from exactly where it stopped. */
   async retry(id: string): Promise<void> {
     const live = await this.requireLive(id);
-    const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
-    const status = statusOf(snapshot.value);
-    if (status !== 'Failed' || !snapshot.can({ type: RETRY_EVENT })) {
-      throw new InvalidOperationError(`Execution "${id}" is ${status}: only a Failed execution can be retried`, {
-        executionId: id,
-        status,
-      });
-    }
+    const refusal = retryRefusal(id, live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>);
+    if (refusal !== undefined) throw refusal;
     live.actor.send({ type: RETRY_EVENT });
     await this.committer.durable(id);
   }
@@ -423,39 +378,16 @@ export class SagaEngine {
 
   /** Serialises an execution once per flush, however often it moved in the tick. */
   private buildWrite(execution: LiveExecution): ExecutionWrite | undefined {
-    const json = JSON.stringify(execution.actor.getPersistedSnapshot());
-    // A restored actor emits its restored snapshot once more: nothing to write.
-    if (json === execution.lastJson && execution.pendingJournal.length === 0) return undefined;
-    execution.lastJson = json;
-    const journal = execution.pendingJournal.map((record) => ({ ...record, seq: ++execution.lastSeq }));
-    execution.pendingJournal = [];
-    const { definition } = execution.registered;
-    const state = (execution.actor.getSnapshot() as { value: StateValue }).value;
-    const write: ExecutionWrite = {
-      execution: {
-        id: execution.id,
-        saga: definition.name,
-        version: definition.version,
-        definitionHash: definition.hash,
-        status: statusOf(state),
-        snapshot: json,
-        revision: execution.revision,
-        lastSeq: execution.lastSeq,
-        idempotencyKey: execution.idempotencyKey,
-        createdAt: execution.createdAt,
-        updatedAt: Date.now(),
-      },
-      journal,
-    };
-    this.committedStates.set(write, state);
-    return write;
+    const built = buildExecutionWrite(execution);
+    if (built !== undefined) this.committedStates.set(built.write, built.state);
+    return built?.write;
   }
 
   private onCommitted(writes: readonly ExecutionWrite[]): void {
     for (const write of writes) {
       const { execution: stored, journal } = write;
       if (this.listeners.size > 0) {
-        this.notify({
+        notifyListeners(this.listeners, {
           executionId: stored.id,
           saga: stored.saga,
           version: stored.version,
@@ -480,16 +412,6 @@ export class SagaEngine {
         live.actor.stop();
         this.live.delete(stored.id);
         this.committer.forget(stored.id);
-      }
-    }
-  }
-
-  private notify(event: SagaLifecycleEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener's failure must not stop the engine or other listeners.
       }
     }
   }
@@ -564,15 +486,7 @@ export class SagaEngine {
   }
 
   private notRunningHere(id: string, status: ExecutionStatus): SagaError {
-    const refused = this.refused.get(id);
-    if (refused !== undefined) return refused;
-    if (FINAL_STATUSES.includes(status)) {
-      return new InvalidOperationError(`Execution "${id}" is ${status}: it is finished`, { executionId: id, status });
-    }
-    return new InvalidOperationError(
-      `Execution "${id}" is ${status} but not held by this engine${this.state === 'started' ? '' : ' (call start() first)'}`,
-      { executionId: id, status },
-    );
+    return notHeldError(id, status, this.refused.get(id), this.state === 'started');
   }
 
   private assertStarted(): void {
