@@ -32,7 +32,3 @@ export function svg<K extends keyof SVGElementTagNameMap>(
 }
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2);
-
-export function formatMs(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}

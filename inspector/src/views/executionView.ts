@@ -1,6 +1,7 @@
 import { api, stream, type Execution, type JournalEntry } from '../api.js';
 import { activeStateIds } from '../chartModel.js';
-import { formatMs, h, json } from '../dom.js';
+import { entryDetail, formatDuration, stepTimer } from '../../../src/events/journalTimeline.js';
+import { h, json } from '../dom.js';
 import type { RenderedChart } from '../renderChart.js';
 import { drawSaga } from './sagaView.js';
 
@@ -17,27 +18,6 @@ const STEP_CLASSES: Record<string, string> = {
   StepCompensated: 'compensated',
   CompensationFailed: 'failed',
 };
-
-function detail(entry: JournalEntry): string {
-  const data = (entry.data ?? {}) as Record<string, unknown>;
-  const text = (key: string) =>
-    typeof data[key] === 'string' || typeof data[key] === 'number' ? String(data[key]) : '';
-  switch (entry.type) {
-    case 'StepFailed':
-    case 'CompensationFailed':
-      return `${text('name')}: ${text('message')}`;
-    case 'StepRetryScheduled':
-      return `next attempt in ${formatMs(Number(text('delayMs')))}${data['compensation'] === true ? ' (compensation)' : ''}`;
-    case 'CancelRequested':
-      return text('reason');
-    case 'EventReceived':
-      return text('event');
-    case 'SagaFailed':
-      return `stopped at ${text('step')}: ${text('message')}`;
-    default:
-      return '';
-  }
-}
 
 /** Each step's state id under Running and under Compensating (parallel branches included). */
 function stepStates(chart: RenderedChart): { running: Map<string, string>; compensating: Map<string, string> } {
@@ -86,7 +66,7 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
   let execution = await api<Execution>('GET', `/api/executions/${encodeURIComponent(id)}`);
   const { chart, machineId } = await drawSaga(execution.saga);
   const entries: JournalEntry[] = [];
-  const started = new Map<string, number>();
+  const timer = stepTimer();
   const status = h('span', { class: `badge status-${execution.status}`, 'data-testid': 'status' }, execution.status);
   const banner = h('div', { class: 'banner', 'data-testid': 'banner' });
   const actions = h('div', { class: 'actions' });
@@ -181,25 +161,19 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
 
   const addRow = (entry: JournalEntry) => {
     const first = entries[0]?.at ?? entry.at;
-    const key = `${entry.type.includes('ompensat') ? 'undo:' : ''}${entry.step ?? ''}:${entry.attempt ?? ''}`;
-    if (entry.type === 'StepStarted' || entry.type === 'CompensationStarted') started.set(key, entry.at);
-    const begin = started.get(key);
-    const took =
-      ['StepCompleted', 'StepFailed', 'StepCompensated', 'CompensationFailed'].includes(entry.type) &&
-      begin !== undefined
-        ? formatMs(entry.at - begin)
-        : '';
+    const duration = timer(entry);
+    const took = duration === undefined ? '' : formatDuration(duration);
     rows.append(
       h(
         'tr',
         { class: `entry entry-${entry.type}`, 'data-type': entry.type },
         h('td', {}, String(entry.seq)),
-        h('td', {}, `+${formatMs(entry.at - first)}`),
+        h('td', {}, `+${formatDuration(entry.at - first)}`),
         h('td', {}, entry.type),
         h('td', {}, entry.step ?? ''),
         h('td', {}, entry.attempt === undefined ? '' : String(entry.attempt)),
         h('td', {}, took),
-        h('td', { class: 'detail' }, detail(entry)),
+        h('td', { class: 'detail' }, entryDetail(entry)),
       ),
     );
   };

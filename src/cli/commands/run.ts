@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ExecutionStatus } from '../../store/SagaStore.js';
 import { CliError } from '../CliError.js';
 import { str, withClient, type Command } from '../Command.js';
+import { stepTimer } from '../../events/journalTimeline.js';
 import { formatEntry } from '../format/timeline.js';
 
 /** Exit codes of `run`, one per outcome, so scripts can branch on them. */
@@ -50,11 +51,11 @@ Exit code: 0 Completed, 2 Compensated, 3 Failed, 1 bad usage or error.`,
         return 0;
       }
       if (values['json'] !== true) out(`${existing ? 'following existing' : 'started'} ${saga} ${id}`);
-      const started = new Map<string, number>();
+      const timer = stepTimer();
       let first: number | undefined;
       const outcome = await client.follow(id, ({ entry }) => {
         first ??= entry.at;
-        if (values['json'] !== true) out(formatEntry(entry, first, started));
+        if (values['json'] !== true) out(formatEntry(entry, first, timer));
       });
       if (values['json'] === true) out(JSON.stringify(outcome));
       else {
