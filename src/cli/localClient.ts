@@ -5,14 +5,15 @@ import { loadSagas } from '../server/loadSagas.js';
 import { sagaSummary } from '../server/sagaSummary.js';
 import { sqliteStore } from '../store/sqliteStore.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
-import type { FollowedEntry, SagaClient } from './SagaClient.js';
+import { SETTLED_STATUSES } from '../store/SagaStore.js';
+import { followJournal } from '../runtime/followJournal.js';
+import type { SagaClient } from './SagaClient.js';
 
-const SETTLED = ['Completed', 'Compensated', 'Failed'];
 const PARK_TIMEOUT_MS = 10_000;
 
 /** Settled, or waiting for an external event: nothing more happens without someone. */
 function parked(engine: SagaEngine, view: ExecutionView): boolean {
-  if (view.status !== 'Running') return SETTLED.includes(view.status);
+  if (view.status !== 'Running') return SETTLED_STATUSES.includes(view.status);
   const state = view.state as { Running?: unknown };
   const current = typeof state.Running === 'string' ? state.Running : undefined;
   return engine.definition(view.saga, view.version).steps.some((s) => s.kind === 'awaitEvent' && s.name === current);
@@ -65,28 +66,8 @@ export async function localClient(options: {
       await untilParked(engine, id);
     },
     follow: async (id, onEntry) => {
-      let sent = 0;
-      const deliver = (item: FollowedEntry) => {
-        if (item.entry.seq <= sent) return;
-        sent = item.entry.seq;
-        onEntry(item);
-      };
-      const buffered: FollowedEntry[] = [];
-      let live = false;
-      const off = engine.subscribe((event) => {
-        if (event.executionId !== id) return;
-        for (const entry of event.entries) {
-          const item = { status: event.status, entry };
-          if (live) deliver(item);
-          else buffered.push(item);
-        }
-      });
+      const off = await followJournal(engine, id, 0, ({ status, entry }) => onEntry({ status, entry }));
       try {
-        const view = await engine.get(id);
-        for (const entry of await engine.journal(id)) deliver({ status: view.status, entry });
-        buffered.forEach(deliver);
-        live = true;
-        if (SETTLED.includes(view.status) && buffered.length === 0) return view;
         return await engine.waitFor(id);
       } finally {
         off();

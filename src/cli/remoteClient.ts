@@ -1,9 +1,8 @@
 import type { JournalEntry } from '../events/JournalEntry.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import type { SagaClient, SagaSummary } from './SagaClient.js';
+import { SETTLED_STATUSES } from '../store/SagaStore.js';
 import { CliError } from './CliError.js';
-
-const SETTLED = ['Completed', 'Compensated', 'Failed'];
 
 /** A client over a running `sagachart serve`, by its REST API and SSE stream. */
 export function remoteClient(baseUrl: string, token: string | undefined): SagaClient {
@@ -80,7 +79,7 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
             onEntry(item);
             if (
               item.entry.type.startsWith('Saga') &&
-              SETTLED.includes(item.status) &&
+              SETTLED_STATUSES.includes(item.status) &&
               item.entry.type !== 'SagaStarted'
             ) {
               return await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);

@@ -19,6 +19,7 @@ import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
 import {
   FINAL_STATUSES,
+  SETTLED_STATUSES,
   type ExecutionStatus,
   type ExecutionWrite,
   type FeedEntry,
@@ -39,7 +40,6 @@ import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEng
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
-const SETTLED: readonly ExecutionStatus[] = ['Completed', 'Compensated', 'Failed'];
 const RELOAD_DELAY_MS = 1_000;
 
 /**
@@ -163,14 +163,14 @@ export class SagaEngine {
   async waitFor(id: string): Promise<ExecutionView> {
     const live = this.live.get(id);
     if (live !== undefined) {
-      if (SETTLED.includes(statusOf(live.actor.getSnapshot().value))) {
+      if (SETTLED_STATUSES.includes(statusOf(live.actor.getSnapshot().value))) {
         await this.committer.durable(id);
         return this.get(id);
       }
       return new Promise((resolve, reject) => live.waiters.push({ resolve, reject }));
     }
     const view = await this.get<Record<string, unknown>>(id);
-    if (SETTLED.includes(view.status)) return view;
+    if (SETTLED_STATUSES.includes(view.status)) return view;
     throw this.notRunningHere(id, view.status);
   }
 
@@ -358,7 +358,7 @@ export class SagaEngine {
     this.live.set(execution.id, execution);
     const journal = actor.on('journal', (emitted: { entry: LiveExecution['pendingJournal'][number] }) => {
       execution.pendingJournal.push(emitted.entry);
-      this.telemetry.onJournal(execution.id, emitted.entry);
+      this.telemetry.onJournal(execution.id, registered.definition.name, emitted.entry);
     });
     // Subscribe before start(): the first snapshot is emitted inside it.
     const subscription = actor.subscribe((snapshot) => this.onSnapshot(execution, snapshot));
@@ -399,7 +399,7 @@ export class SagaEngine {
         });
       }
       const live = this.live.get(stored.id);
-      if (live === undefined || !SETTLED.includes(stored.status)) continue;
+      if (live === undefined || !SETTLED_STATUSES.includes(stored.status)) continue;
       if (statusOf((live.actor.getSnapshot() as { value: StateValue }).value) !== stored.status) continue;
       const waiters = live.waiters;
       live.waiters = [];

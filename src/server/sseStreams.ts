@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { SagaLifecycleEvent } from '../events/SagaLifecycleEvent.js';
+import { followJournal } from '../runtime/followJournal.js';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -34,33 +34,13 @@ function lastEventId(req: Request): number {
  */
 export async function streamExecution(engine: SagaEngine, id: string, req: Request, res: Response): Promise<void> {
   await engine.get(id); // 404 before the stream opens
-  let sent = lastEventId(req);
-  let replaying = true;
-  const buffered: SagaLifecycleEvent[] = [];
+  const afterSeq = lastEventId(req);
   const send = openStream(req, res);
-  const deliver = (event: Pick<SagaLifecycleEvent, 'executionId' | 'saga' | 'status' | 'state' | 'entries'>) => {
-    for (const entry of event.entries) {
-      if (entry.seq <= sent) continue;
-      sent = entry.seq;
-      send(String(entry.seq), 'journal', {
-        executionId: event.executionId,
-        saga: event.saga,
-        status: event.status,
-        state: event.state,
-        entry,
-      });
-    }
-  };
-  const off = engine.subscribe((event) => {
-    if (event.executionId !== id) return;
-    if (replaying) buffered.push(event);
-    else deliver(event);
-  });
+  const off = await followJournal(engine, id, afterSeq, (followed) =>
+    send(String(followed.entry.seq), 'journal', followed),
+  );
   req.on('close', off);
-  const view = await engine.get(id);
-  deliver({ ...view, executionId: id, entries: await engine.journal(id, sent) });
-  for (const event of buffered) deliver(event);
-  replaying = false;
+  if (req.destroyed) off();
 }
 
 const FEED_PAGE = 500;

@@ -11,6 +11,9 @@ export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'Failed',
 ];
 
+/** Statuses in which an execution waits for nobody but a person: `waitFor` resolves in them. */
+export const SETTLED_STATUSES: readonly ExecutionStatus[] = ['Completed', 'Compensated', 'Failed'];
+
 /** Statuses an execution never leaves. */
 export const FINAL_STATUSES: readonly ExecutionStatus[] = ['Completed', 'Compensated'];
 

@@ -111,9 +111,8 @@ export class SagaTelemetry {
   }
 
   /** Ends spans and records metrics as the chart emits its journal entries. */
-  onJournal(executionId: string, entry: JournalRecord): void {
-    const execution = this.info(executionId);
-    const saga = { 'saga.name': execution?.saga ?? '?' };
+  onJournal(executionId: string, sagaName: string, entry: JournalRecord): void {
+    const saga = { 'saga.name': sagaName };
     const step = entry.step ?? '';
     const data = (entry.data ?? {}) as { name?: string; message?: string; delayMs?: number; compensation?: boolean };
     switch (entry.type) {

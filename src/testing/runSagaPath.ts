@@ -4,7 +4,7 @@ import type { AnySagaDefinition } from '../definition/types.js';
 import { SagaEngine } from '../runtime/SagaEngine.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import { memoryStore } from '../store/memoryStore.js';
-import type { SagaStore } from '../store/SagaStore.js';
+import { SETTLED_STATUSES, type SagaStore } from '../store/SagaStore.js';
 import { checkInvariants } from './checkInvariants.js';
 import { instrumentSaga, type EffectCall } from './instrumentSaga.js';
 import type { SagaPath } from './SagaPath.js';
@@ -34,8 +34,6 @@ export interface SagaPathReport {
   readonly durationMs: number;
   readonly calls: readonly EffectCall[];
 }
-
-const SETTLED = ['Completed', 'Compensated', 'Failed'];
 
 /**
  * Runs one path through the real engine with the saga's own step functions
@@ -112,7 +110,7 @@ export async function runSagaPath(
       await actIfWaiting(current, await current.get(id));
       const outcome = await Promise.race([current.waitFor(id).catch(() => 'restore' as const), restore]);
       off();
-      if (outcome !== 'restore' && SETTLED.includes(outcome.status)) break;
+      if (outcome !== 'restore' && SETTLED_STATUSES.includes(outcome.status)) break;
       // Crash and restore: drop the engine (in-flight work is lost) and resume from the store.
       await current.stop();
       restores += 1;
