@@ -1,4 +1,5 @@
 import type { JournalEntry } from '../events/JournalEntry.js';
+import type { CommandBody, CommandOutcome, InboxCommand, SettledCommand } from './InboxCommand.js';
 
 /** Where an execution is. `Failed` waits for a person; `Completed` and `Compensated` are final. */
 export type ExecutionStatus = 'Running' | 'Compensating' | 'Completed' | 'Compensated' | 'Failed';
@@ -33,12 +34,37 @@ export interface StoredExecution {
   readonly idempotencyKey: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /**
+   * When the execution next needs an engine even if nobody calls: its earliest armed
+   * durable timer (epoch ms); null when only an event, a command or a person can move it.
+   */
+  readonly wakeAt: number | null;
+  /**
+   * True when no engine holds it: it waits in the store until `wakeAt` or a command.
+   * Written by the engine (a write that parks); cleared by `claimDue`.
+   */
+  readonly parked: boolean;
 }
 
 /** One execution's new state and the journal entries that led to it, written together. */
 export interface ExecutionWrite {
   readonly execution: StoredExecution;
   readonly journal: readonly JournalEntry[];
+  /** Inbox commands of this execution that this write settles: each must be pending, and settles once. */
+  readonly commands?: readonly CommandOutcome[];
+}
+
+/** A parked execution an engine claimed to move: its last durable state and its pending commands, oldest first. */
+export interface ClaimedExecution {
+  readonly execution: StoredExecution;
+  readonly commands: readonly InboxCommand[];
+}
+
+/** What one `claimDue` call took, and when the next parked execution is due. */
+export interface ClaimResult {
+  readonly claimed: readonly ClaimedExecution[];
+  /** The earliest `wakeAt` among the executions still parked (null when none has one). */
+  readonly nextWakeAt: number | null;
 }
 
 export interface ListQuery {
@@ -86,15 +112,37 @@ export interface SagaStore {
   /**
    * Writes every execution's new state and journal entries in ONE transaction:
    * all or nothing. Revisions must increase over the stored ones and journal
-   * seqs must follow the stored ones without a gap; otherwise nothing is
+   * seqs must follow the stored ones without a gap, and every command a write
+   * settles must be pending in that execution's inbox; otherwise nothing is
    * written and a StoreError is thrown.
    */
   commit(writes: readonly ExecutionWrite[]): Promise<void>;
   get(id: string): Promise<StoredExecution | undefined>;
   getByIdempotencyKey(key: string): Promise<StoredExecution | undefined>;
   list(query?: ListQuery): Promise<ListPage>;
-  /** Every execution that is not Completed or Compensated. */
-  listUnfinished(): Promise<StoredExecution[]>;
+  /**
+   * The unfinished executions that are not parked: those an engine held when it stopped
+   * or crashed (running a step, or waiting briefly). `engine.start()` resumes them.
+   */
+  listHeld(): Promise<StoredExecution[]>;
+  /**
+   * Claims at most `limit` parked executions that are due (`wakeAt <= now`, which an
+   * appended command makes true), oldest due first, with their pending commands; they
+   * are no longer parked once this resolves, so no other claim returns them.
+   */
+  claimDue(now: number, limit: number): Promise<ClaimResult>;
+  /**
+   * Appends commands to the inboxes of their executions in ONE transaction and wakes
+   * each parked one (its `wakeAt` becomes at most the command's `at`). Gives back, in
+   * order, the appended command, or undefined when no unfinished execution has that id.
+   */
+  appendCommands(
+    commands: readonly { readonly executionId: string; readonly body: CommandBody; readonly at: number }[],
+  ): Promise<(InboxCommand | undefined)[]>;
+  /** An execution's commands that no engine has settled yet, oldest first. */
+  pendingCommands(executionId: string): Promise<InboxCommand[]>;
+  /** One command with its outcome (for a caller whose command another engine applies). */
+  getCommand(id: number): Promise<SettledCommand | undefined>;
   /** How many executions each saga has in each status. */
   countByStatus(): Promise<StatusCount[]>;
   /** Entries of every execution with position > afterPosition, in commit order, at most `limit`. */

@@ -1,12 +1,19 @@
 import { StoreError } from '../definition/errors.js';
 import type { ExecutionWrite, StoredExecution } from './SagaStore.js';
 
+/** What the commit check needs to know of an inbox command. */
+export interface StoredCommandState {
+  readonly executionId: string;
+  readonly pending: boolean;
+}
+
 /** Where an execution's stored history ends. */
 export type StoredPosition = Pick<StoredExecution, 'revision' | 'lastSeq'>;
 
 /**
  * The rules every store applies before writing a batch: revisions increase
- * over the stored ones, journal seqs follow without a gap, idempotency keys stay unique.
+ * over the stored ones, journal seqs follow without a gap, idempotency keys stay unique,
+ * and a command is settled once, by a write of its own execution.
  * Throws before anything is written.
  *
  * @internal
@@ -15,9 +22,12 @@ export function checkWrites(
   writes: readonly ExecutionWrite[],
   stored: (id: string) => StoredPosition | undefined,
   idForKey: (key: string) => string | undefined,
+  command: (id: number) => StoredCommandState | undefined,
 ): void {
   const seen = new Map<string, StoredPosition>();
-  for (const { execution, journal } of writes) {
+  const settled = new Set<number>();
+  for (const write of writes) {
+    const { execution, journal } = write;
     const previous = seen.get(execution.id) ?? stored(execution.id);
     // Several snapshots of one tick merge into one write, so revisions may skip, never go back.
     const storedRevision = previous?.revision ?? 0;
@@ -47,6 +57,14 @@ export function checkWrites(
       throw new StoreError(`Idempotency key "${key}" already belongs to execution "${owner}"`, {
         executionId: execution.id,
       });
+    }
+    for (const { id } of write.commands ?? []) {
+      const stored = command(id);
+      if (stored === undefined || stored.executionId !== execution.id || !stored.pending || settled.has(id)) {
+        const why = stored === undefined || stored.executionId !== execution.id ? 'is not in its inbox' : 'is settled';
+        throw new StoreError(`Execution "${execution.id}": command ${id} ${why}`, { executionId: execution.id });
+      }
+      settled.add(id);
     }
     seen.set(execution.id, execution);
   }

@@ -1,9 +1,11 @@
 import { StoreError } from '../definition/errors.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { checkWrites } from './checkWrites.js';
+import type { CommandBody, InboxCommand, SettledCommand } from './InboxCommand.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import {
   FINAL_STATUSES,
+  type ClaimResult,
   type ExecutionWrite,
   type FeedEntry,
   type ListPage,
@@ -19,6 +21,9 @@ class MemoryStore implements SagaStore {
   private readonly journals = new Map<string, JournalEntry[]>();
   /** Every committed entry in commit order; an entry's position is its index + 1. */
   private readonly feedEntries: FeedEntry[] = [];
+  /** Every command ever appended, by id (ids are positions + 1). */
+  private readonly commands: SettledCommand[] = [];
+  private readonly pendingByExecution = new Map<string, InboxCommand[]>();
   private closed = false;
 
   async init(): Promise<void> {
@@ -32,8 +37,22 @@ class MemoryStore implements SagaStore {
       writes,
       (id) => this.executions.get(id),
       (key) => this.byKey.get(key),
+      (id) => {
+        const command = this.commands[id - 1];
+        return command === undefined
+          ? undefined
+          : { executionId: command.executionId, pending: command.state === 'pending' };
+      },
     );
-    for (const { execution, journal } of writes) {
+    for (const { execution, journal, commands } of writes) {
+      for (const { id, refusal } of commands ?? []) {
+        const command = this.commands[id - 1] as SettledCommand;
+        this.commands[id - 1] =
+          refusal === undefined ? { ...command, state: 'applied' } : { ...command, state: 'refused', refusal };
+        const pending = (this.pendingByExecution.get(execution.id) ?? []).filter((c) => c.id !== id);
+        if (pending.length > 0) this.pendingByExecution.set(execution.id, pending);
+        else this.pendingByExecution.delete(execution.id);
+      }
       this.executions.set(execution.id, execution);
       if (execution.idempotencyKey !== null) this.byKey.set(execution.idempotencyKey, execution.id);
       const entries = this.journals.get(execution.id) ?? [];
@@ -85,9 +104,62 @@ class MemoryStore implements SagaStore {
     return { items, nextCursor };
   }
 
-  async listUnfinished(): Promise<StoredExecution[]> {
+  async listHeld(): Promise<StoredExecution[]> {
     this.assertOpen();
-    return [...this.executions.values()].filter((e) => !FINAL_STATUSES.includes(e.status));
+    return [...this.executions.values()].filter((e) => !e.parked && !FINAL_STATUSES.includes(e.status));
+  }
+
+  async claimDue(now: number, limit: number): Promise<ClaimResult> {
+    this.assertOpen();
+    // A scan is fine for a store meant for tests and demos.
+    const parked = [...this.executions.values()].filter((e) => e.parked && !FINAL_STATUSES.includes(e.status));
+    const due = parked
+      .filter((e) => e.wakeAt !== null && e.wakeAt <= now)
+      .sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0))
+      .slice(0, Math.max(0, limit));
+    const claimed = due.map((execution) => {
+      const held = { ...execution, parked: false };
+      this.executions.set(execution.id, held);
+      return { execution: held, commands: [...(this.pendingByExecution.get(execution.id) ?? [])] };
+    });
+    let nextWakeAt: number | null = null;
+    for (const e of parked) {
+      if (
+        e.wakeAt !== null &&
+        this.executions.get(e.id)?.parked === true &&
+        (nextWakeAt === null || e.wakeAt < nextWakeAt)
+      ) {
+        nextWakeAt = e.wakeAt;
+      }
+    }
+    return { claimed, nextWakeAt };
+  }
+
+  async appendCommands(
+    commands: readonly { readonly executionId: string; readonly body: CommandBody; readonly at: number }[],
+  ): Promise<(InboxCommand | undefined)[]> {
+    this.assertOpen();
+    return commands.map(({ executionId, body, at }) => {
+      const execution = this.executions.get(executionId);
+      if (execution === undefined || FINAL_STATUSES.includes(execution.status)) return undefined;
+      const command: InboxCommand = { id: this.commands.length + 1, executionId, body: structuredClone(body), at };
+      this.commands.push({ ...command, state: 'pending' });
+      this.pendingByExecution.set(executionId, [...(this.pendingByExecution.get(executionId) ?? []), command]);
+      if (execution.parked && (execution.wakeAt === null || execution.wakeAt > at)) {
+        this.executions.set(executionId, { ...execution, wakeAt: at });
+      }
+      return command;
+    });
+  }
+
+  async pendingCommands(executionId: string): Promise<InboxCommand[]> {
+    this.assertOpen();
+    return [...(this.pendingByExecution.get(executionId) ?? [])];
+  }
+
+  async getCommand(id: number): Promise<SettledCommand | undefined> {
+    this.assertOpen();
+    return Number.isInteger(id) ? this.commands[id - 1] : undefined;
   }
 
   async countByStatus(): Promise<StatusCount[]> {

@@ -38,4 +38,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
   `,
+
+  // ---- Passivation (issue #13): parked executions, wake-ups and the durable inbox. ----
+  // (Renumber at merge if another migration lands first: it only has to come after the first one.)
+  `
+  ALTER TABLE executions ADD COLUMN wake_at INTEGER;
+  ALTER TABLE executions ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;
+  -- What start() resumes, without reading the parked ones.
+  CREATE INDEX executions_held ON executions (created_at, id)
+    WHERE parked = 0 AND status NOT IN ('Completed', 'Compensated');
+  -- What the wake-up poller claims, earliest first.
+  CREATE INDEX executions_wake ON executions (wake_at) WHERE parked = 1 AND wake_at IS NOT NULL;
+
+  CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    execution_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    refusal TEXT
+  );
+  CREATE INDEX inbox_pending ON inbox (execution_id, id) WHERE state = 'pending';
+  `,
+  // ---- end of passivation ----
 ];

@@ -3,9 +3,11 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StoreError } from '../definition/errors.js';
 import type { JournalEntry, JournalEntryType } from '../events/JournalEntry.js';
-import { checkWrites } from './checkWrites.js';
+import { checkWrites, type StoredCommandState } from './checkWrites.js';
+import type { CommandBody, CommandRefusal, InboxCommand, SettledCommand } from './InboxCommand.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import type {
+  ClaimResult,
   ExecutionStatus,
   ExecutionWrite,
   FeedEntry,
@@ -37,6 +39,17 @@ interface ExecutionRow {
   idempotency_key: string | null;
   created_at: number;
   updated_at: number;
+  wake_at: number | null;
+  parked: number;
+}
+
+interface InboxRow {
+  id: number;
+  execution_id: string;
+  body: string;
+  at: number;
+  state: SettledCommand['state'];
+  refusal: string | null;
 }
 
 interface FeedRow {
@@ -66,6 +79,15 @@ const toExecution = (row: ExecutionRow): StoredExecution => ({
   idempotencyKey: row.idempotency_key,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  wakeAt: row.wake_at,
+  parked: row.parked === 1,
+});
+
+const toCommand = (row: InboxRow): InboxCommand => ({
+  id: row.id,
+  executionId: row.execution_id,
+  body: JSON.parse(row.body) as CommandBody,
+  at: row.at,
 });
 
 const toJournalEntry = (row: JournalRow): JournalEntry => ({
@@ -102,8 +124,14 @@ class SqliteStore implements SagaStore {
           writes,
           (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
           (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
+          (id) => {
+            const row = statements.commandState.get(id) as { executionId: string; state: string } | undefined;
+            return row === undefined
+              ? undefined
+              : ({ executionId: row.executionId, pending: row.state === 'pending' } satisfies StoredCommandState);
+          },
         );
-        for (const { execution: e, journal } of writes) {
+        for (const { execution: e, journal, commands } of writes) {
           statements.upsert.run({
             id: e.id,
             saga: e.saga,
@@ -116,7 +144,16 @@ class SqliteStore implements SagaStore {
             idempotency_key: e.idempotencyKey,
             created_at: e.createdAt,
             updated_at: e.updatedAt,
+            wake_at: e.wakeAt,
+            parked: e.parked ? 1 : 0,
           });
+          for (const { id, refusal } of commands ?? []) {
+            statements.settleCommand.run(
+              refusal === undefined ? 'applied' : 'refused',
+              refusal === undefined ? null : JSON.stringify(refusal),
+              id,
+            );
+          }
           for (const entry of journal) {
             statements.append.run(
               e.id,
@@ -182,10 +219,60 @@ class SqliteStore implements SagaStore {
     return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
-  async listUnfinished(): Promise<StoredExecution[]> {
+  async listHeld(): Promise<StoredExecution[]> {
     const { statements } = this.ready();
-    const rows = this.guard('read', () => statements.unfinished.all() as ExecutionRow[]);
+    const rows = this.guard('read', () => statements.held.all() as ExecutionRow[]);
     return rows.map(toExecution);
+  }
+
+  async claimDue(now: number, limit: number): Promise<ClaimResult> {
+    const { db, statements } = this.ready();
+    return this.guard('claim due executions', () =>
+      db.transaction((): ClaimResult => {
+        const rows = statements.due.all(now, Math.max(0, limit)) as ExecutionRow[];
+        const claimed = rows.map((row) => {
+          statements.unpark.run(row.id);
+          const commands = (statements.pending.all(row.id) as InboxRow[]).map(toCommand);
+          return { execution: { ...toExecution(row), parked: false }, commands };
+        });
+        const next = statements.nextWake.get() as { wakeAt: number | null };
+        return { claimed, nextWakeAt: next.wakeAt };
+      })(),
+    );
+  }
+
+  async appendCommands(
+    commands: readonly { readonly executionId: string; readonly body: CommandBody; readonly at: number }[],
+  ): Promise<(InboxCommand | undefined)[]> {
+    const { db, statements } = this.ready();
+    return this.guard('append commands', () =>
+      db.transaction(() =>
+        commands.map(({ executionId, body, at }): InboxCommand | undefined => {
+          const found = statements.unfinishedStatus.get(executionId) as { id: string } | undefined;
+          if (found === undefined) return undefined;
+          const json = JSON.stringify(body);
+          const id = Number(statements.appendCommand.run(executionId, json, at).lastInsertRowid);
+          statements.wake.run({ at, id: executionId });
+          return { id, executionId, body: JSON.parse(json) as CommandBody, at };
+        }),
+      )(),
+    );
+  }
+
+  async pendingCommands(executionId: string): Promise<InboxCommand[]> {
+    const { statements } = this.ready();
+    return this.guard('read', () => (statements.pending.all(executionId) as InboxRow[]).map(toCommand));
+  }
+
+  async getCommand(id: number): Promise<SettledCommand | undefined> {
+    const { statements } = this.ready();
+    const row = this.guard('read', () => statements.command.get(id) as InboxRow | undefined);
+    if (row === undefined) return undefined;
+    return {
+      ...toCommand(row),
+      state: row.state,
+      ...(row.refusal === null ? {} : { refusal: JSON.parse(row.refusal) as CommandRefusal }),
+    };
   }
 
   async countByStatus(): Promise<StatusCount[]> {
@@ -260,19 +347,40 @@ class SqliteStore implements SagaStore {
       feedEnd: db.prepare('SELECT max(rowid) AS position FROM journal'),
       counts: db.prepare('SELECT saga, status, count(*) AS count FROM executions GROUP BY saga, status'),
       idForKey: db.prepare('SELECT id FROM executions WHERE idempotency_key = ?'),
-      unfinished: db.prepare(
-        "SELECT * FROM executions WHERE status NOT IN ('Completed', 'Compensated') ORDER BY created_at, id",
+      held: db.prepare(
+        "SELECT * FROM executions WHERE parked = 0 AND status NOT IN ('Completed', 'Compensated') ORDER BY created_at, id",
       ),
+      due: db.prepare(
+        `SELECT * FROM executions WHERE parked = 1 AND wake_at IS NOT NULL AND wake_at <= ?
+         AND status NOT IN ('Completed', 'Compensated') ORDER BY wake_at LIMIT ?`,
+      ),
+      unpark: db.prepare('UPDATE executions SET parked = 0 WHERE id = ?'),
+      nextWake: db.prepare(
+        `SELECT min(wake_at) AS wakeAt FROM executions WHERE parked = 1 AND wake_at IS NOT NULL
+         AND status NOT IN ('Completed', 'Compensated')`,
+      ),
+      unfinishedStatus: db.prepare(
+        "SELECT id FROM executions WHERE id = ? AND status NOT IN ('Completed', 'Compensated')",
+      ),
+      appendCommand: db.prepare('INSERT INTO inbox (execution_id, body, at) VALUES (?, ?, ?)'),
+      wake: db.prepare(
+        'UPDATE executions SET wake_at = @at WHERE id = @id AND parked = 1 AND (wake_at IS NULL OR wake_at > @at)',
+      ),
+      pending: db.prepare("SELECT * FROM inbox WHERE execution_id = ? AND state = 'pending' ORDER BY id"),
+      command: db.prepare('SELECT * FROM inbox WHERE id = ?'),
+      commandState: db.prepare('SELECT execution_id AS executionId, state FROM inbox WHERE id = ?'),
+      settleCommand: db.prepare('UPDATE inbox SET state = ?, refusal = ? WHERE id = ?'),
       journal: db.prepare(
         'SELECT seq, at, type, step, attempt, data FROM journal WHERE execution_id = ? AND seq > ? ORDER BY seq',
       ),
       upsert: db.prepare(`
         INSERT INTO executions (id, saga, version, definition_hash, status, snapshot, revision, last_seq,
-                                idempotency_key, created_at, updated_at)
+                                idempotency_key, created_at, updated_at, wake_at, parked)
         VALUES (@id, @saga, @version, @definition_hash, @status, @snapshot, @revision, @last_seq,
-                @idempotency_key, @created_at, @updated_at)
+                @idempotency_key, @created_at, @updated_at, @wake_at, @parked)
         ON CONFLICT (id) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot,
-          revision = excluded.revision, last_seq = excluded.last_seq, updated_at = excluded.updated_at`),
+          revision = excluded.revision, last_seq = excluded.last_seq, updated_at = excluded.updated_at,
+          wake_at = excluded.wake_at, parked = excluded.parked`),
       append: db.prepare(
         'INSERT INTO journal (execution_id, seq, at, type, step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),

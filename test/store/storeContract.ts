@@ -94,15 +94,97 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       await expect(store.list({ limit: 0 })).rejects.toThrow(/Invalid limit 0/);
     });
 
-    it('should list the unfinished executions only', async () => {
+    it('should list the unfinished executions that are not parked', async () => {
       await store.commit([
         write('run', 1, 0, 0, { status: 'Running' }),
         write('comp', 1, 0, 0, { status: 'Compensating' }),
         write('fail', 1, 0, 0, { status: 'Failed' }),
         write('done', 1, 0, 0, { status: 'Completed' }),
         write('undone', 1, 0, 0, { status: 'Compensated' }),
+        write('parked', 1, 0, 0, { status: 'Running', parked: true, wakeAt: 5_000 }),
+        write('parkedFail', 1, 0, 0, { status: 'Failed', parked: true }),
       ]);
-      expect((await store.listUnfinished()).map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
+      expect((await store.listHeld()).map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
+    });
+
+    it('should keep wakeAt and parked with the execution', async () => {
+      await store.commit([write('e1', 1, 0, 0, { parked: true, wakeAt: 7_000 })]);
+      expect(await store.get('e1')).toMatchObject({ parked: true, wakeAt: 7_000 });
+      await store.commit([write('e1', 2, 0, 0)]);
+      expect(await store.get('e1')).toMatchObject({ parked: false, wakeAt: null });
+    });
+
+    it('should claim due parked executions once, earliest first, in batches', async () => {
+      await store.commit([
+        write('late', 1, 0, 0, { parked: true, wakeAt: 3_000 }),
+        write('early', 1, 0, 0, { parked: true, wakeAt: 1_000 }),
+        write('mid', 1, 0, 0, { parked: true, wakeAt: 2_000 }),
+        write('never', 1, 0, 0, { parked: true, wakeAt: null }),
+        write('held', 1, 0, 0, { parked: false, wakeAt: 500 }),
+        write('done', 1, 0, 0, { status: 'Completed', parked: true, wakeAt: 500 }),
+      ]);
+      const first = await store.claimDue(2_500, 1);
+      expect(first.claimed.map((c) => c.execution.id)).toEqual(['early']);
+      expect(first.claimed[0]?.execution.parked).toBe(false);
+      expect(first.nextWakeAt).toBe(2_000);
+      const second = await store.claimDue(2_500, 10);
+      expect(second.claimed.map((c) => c.execution.id)).toEqual(['mid']);
+      expect(second.nextWakeAt).toBe(3_000);
+      expect((await store.claimDue(2_500, 10)).claimed).toEqual([]);
+      expect((await store.get('early'))?.parked).toBe(false);
+      expect((await store.listHeld()).map((e) => e.id).sort()).toEqual(['early', 'held', 'mid']);
+    });
+
+    it('should append commands in order, wake a parked execution, and hand them over with the claim', async () => {
+      await store.commit([
+        write('p', 1, 0, 0, { parked: true, wakeAt: null }),
+        write('f', 1, 0, 0, { status: 'Compensated' }),
+      ]);
+      const appended = await store.appendCommands([
+        { executionId: 'p', body: { kind: 'send', event: { type: 'go', data: { n: 1 } } }, at: 2_000 },
+        { executionId: 'missing', body: { kind: 'retry' }, at: 2_000 },
+        { executionId: 'f', body: { kind: 'cancel', reason: 'x' }, at: 2_000 },
+        { executionId: 'p', body: { kind: 'cancel', reason: 'stop' }, at: 2_001 },
+      ]);
+      expect(appended[1]).toBeUndefined();
+      expect(appended[2]).toBeUndefined();
+      const [go, , , stop] = appended;
+      expect(go).toMatchObject({
+        executionId: 'p',
+        body: { kind: 'send', event: { type: 'go', data: { n: 1 } } },
+        at: 2_000,
+      });
+      expect(stop?.id).toBeGreaterThan(go?.id ?? Infinity);
+      expect((await store.get('p'))?.wakeAt).toBe(2_000);
+      expect(await store.pendingCommands('p')).toEqual([go, stop]);
+      expect((await store.claimDue(1_999, 10)).claimed).toEqual([]);
+      const { claimed } = await store.claimDue(2_000, 10);
+      expect(claimed).toEqual([
+        { execution: expect.objectContaining({ id: 'p', parked: false }) as unknown, commands: [go, stop] },
+      ]);
+      expect(await store.getCommand(go?.id ?? 0)).toMatchObject({ state: 'pending' });
+    });
+
+    it('should settle each command once, with the write of its own execution', async () => {
+      await store.commit([write('a', 1, 0, 0), write('b', 1, 0, 0)]);
+      const [one, two] = await store.appendCommands([
+        { executionId: 'a', body: { kind: 'retry' }, at: 1 },
+        { executionId: 'a', body: { kind: 'send', event: { type: 'nope' } }, at: 1 },
+      ]);
+      const refusal = { name: 'InvalidOperationError', code: 'INVALID_OPERATION', message: 'not waiting' };
+      await expect(store.commit([{ ...write('b', 2, 0, 1), commands: [{ id: one?.id ?? 0 }] }])).rejects.toThrow(
+        /command \d+ is not in its inbox/,
+      );
+      expect((await store.get('b'))?.revision).toBe(1);
+      await store.commit([{ ...write('a', 2, 0, 1), commands: [{ id: one?.id ?? 0 }, { id: two?.id ?? 0, refusal }] }]);
+      expect(await store.pendingCommands('a')).toEqual([]);
+      expect(await store.getCommand(one?.id ?? 0)).toMatchObject({ state: 'applied' });
+      expect(await store.getCommand(two?.id ?? 0)).toMatchObject({ state: 'refused', refusal });
+      await expect(store.commit([{ ...write('a', 3, 1, 0), commands: [{ id: one?.id ?? 0 }] }])).rejects.toThrow(
+        /command \d+ is settled/,
+      );
+      expect((await store.get('a'))?.revision).toBe(2);
+      expect(await store.getCommand(999_999)).toBeUndefined();
     });
 
     it('should give every committed entry a growing feed position, across executions', async () => {
