@@ -72,13 +72,21 @@ describe.each([
     expect((await second.get(id)).status).toBe('Running');
   });
 
-  it('should report refused executions from start()', async () => {
-    const v1 = defineSaga({ name: 'report', version: 1, input, steps: [awaitEvent('go', { event: 'go' })] });
+  it('should report from start() the moving executions it refused to resume', async () => {
+    // A step in flight when the engine stops: start() must resume it (a parked wait stays in the store).
+    const hang = () => new Promise<never>(() => undefined);
+    const v1 = defineSaga({ name: 'report', version: 1, input, steps: [step('a', { run: hang, compensate: 'none' })] });
     const reopen = place();
     const first = await startEngine([v1], reopen());
     const { id } = await first.execute(v1, {});
+    await ticks(5);
     await first.stop();
-    const changed = defineSaga({ name: 'report', version: 1, input, steps: [awaitEvent('went', { event: 'go' })] });
+    const changed = defineSaga({
+      name: 'report',
+      version: 1,
+      input,
+      steps: [step('b', { run: hang, compensate: 'none' })],
+    });
     const { SagaEngine } = await import('../src/index.js');
     const engine = new SagaEngine({ store: reopen(), sagas: [changed] });
     const report = await engine.start();

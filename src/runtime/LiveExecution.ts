@@ -1,12 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { JournalRecord } from '../events/JournalEntry.js';
+import type { CommandOutcome } from '../store/InboxCommand.js';
 import type { RegisteredSaga } from './SagaRegistry.js';
-import type { ExecutionView } from './ExecutionView.js';
-
-export interface SettleWaiter {
-  readonly resolve: (view: ExecutionView) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 /**
  * An execution held in memory by this engine: its actor and what is needed to
@@ -24,8 +19,14 @@ export interface LiveExecution {
   lastSeq: number;
   /** Journal entries emitted since the last queued write. */
   pendingJournal: JournalRecord[];
+  /** Inbox commands applied or refused since the last queued write. */
+  pendingCommands: CommandOutcome[];
+  /** The newest inbox command id applied or refused in memory (commands apply in id order). */
+  lastCommandId: number;
   lastSnapshot: unknown;
   lastJson: string | undefined;
-  waiters: SettleWaiter[];
+  /** What the last write said about parking, so a change of it alone is written too. */
+  lastParked: boolean;
+  lastWakeAt: number | null;
   unsubscribe: () => void;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom, type StateValue } from 'xstate';
-import { CANCEL_EVENT, RETRY_EVENT, type SagaContext } from '../compile/sagaContext.js';
+import { createActor, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
+import type { SagaContext } from '../compile/sagaContext.js';
 import { SagaTelemetry, type ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import {
@@ -17,9 +17,11 @@ import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
+import type { CommandBody } from '../store/InboxCommand.js';
 import {
   FINAL_STATUSES,
   SETTLED_STATUSES,
+  type ClaimedExecution,
   type ExecutionStatus,
   type ExecutionWrite,
   type FeedEntry,
@@ -28,17 +30,23 @@ import {
   type StatusCount,
   type StoredExecution,
 } from '../store/SagaStore.js';
-import { checkExternalEvent, explainRefusedEvent, type ExternalEvent } from './externalEvent.js';
+import { applyOperation } from './applyOperation.js';
+import { checkExternalEvent, type ExternalEvent } from './externalEvent.js';
 import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import type { LiveExecution } from './LiveExecution.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
-import { cancelRefusal, notHeldError, retryRefusal } from './operationRefusals.js';
+import { notHeldError } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
+import { Inbox } from './Inbox.js';
+import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
+import { SettleWaiters } from './SettleWaiters.js';
+import { WakeUpPoller } from './WakeUpPoller.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
+export type { PassivationOptions } from './passivationOptions.js';
 
 const RELOAD_DELAY_MS = 1_000;
 
@@ -60,6 +68,10 @@ export class SagaEngine {
   private readonly starting = new Map<string, Promise<ExecuteResult>>();
   private readonly refused = new Map<string, SagaError>();
   private readonly listeners = new Set<SagaLifecycleListener>();
+  private readonly settleWaiters = new SettleWaiters();
+  private readonly passivation: ResolvedPassivation;
+  private readonly poller: WakeUpPoller;
+  private readonly inbox: Inbox;
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
   private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
   private state: 'new' | 'started' | 'stopped' = 'new';
@@ -83,6 +95,13 @@ export class SagaEngine {
       (writes) => this.onCommitted(writes),
       (writes, error) => this.onCommitFailed(writes, error),
     );
+    this.passivation = resolvePassivation(options.passivation);
+    this.poller = new WakeUpPoller(this.store, this.passivation, (claimed) => this.onClaimed(claimed));
+    this.inbox = new Inbox(this.store, {
+      durable: (id) => this.committer.durable(id),
+      touch: (live) => this.touch(live),
+      wake: (id) => this.wake(id),
+    });
   }
 
   /** The newest version of every registered saga. */
@@ -100,14 +119,18 @@ export class SagaEngine {
     return (version === undefined ? this.registry.latest(saga) : this.registry.version(saga, version)).machine;
   }
 
-  /** Opens the store and resumes every unfinished execution from its last durable state. */
+  /**
+   * Opens the store and resumes, from their last durable state, the executions that
+   * were moving; parked ones stay in the store until they are due or called.
+   */
   async start(): Promise<RecoveryReport> {
     if (this.state === 'started') throw new InvalidOperationError('The engine is already started');
     await this.store.init();
     this.state = 'started';
     this.refused.clear();
     let resumed = 0;
-    for (const stored of await this.store.listUnfinished()) {
+    this.poller.start();
+    for (const stored of await this.store.listHeld()) {
       try {
         this.resume(stored);
         resumed += 1;
@@ -167,11 +190,21 @@ export class SagaEngine {
         await this.committer.durable(id);
         return this.get(id);
       }
-      return new Promise((resolve, reject) => live.waiters.push({ resolve, reject }));
+      return this.settleWaiters.add(id).promise;
     }
-    const view = await this.get<Record<string, unknown>>(id);
-    if (SETTLED_STATUSES.includes(view.status)) return view;
-    throw this.notRunningHere(id, view.status);
+    if (this.state !== 'started' || this.refused.has(id)) {
+      const view = await this.get(id);
+      if (SETTLED_STATUSES.includes(view.status)) return view;
+      throw this.notRunningHere(id, view.status);
+    }
+    // Parked: wait in the registry, registered before reading so a settle in between is not missed.
+    const waiter = this.settleWaiters.add(id);
+    const view = await this.get(id).catch((error: unknown) => {
+      this.settleWaiters.reject(id, error);
+      throw error;
+    });
+    if (SETTLED_STATUSES.includes(view.status)) waiter.settleWith(view);
+    return waiter.promise;
   }
 
   /** The execution as last made durable. */
@@ -197,35 +230,22 @@ export class SagaEngine {
   /** Delivers an event to an execution waiting for it (an `awaitEvent` step). */
   async send(id: string, event: ExternalEvent): Promise<void> {
     checkExternalEvent(event);
-    const live = await this.requireLive(id);
-    const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
-    const message = { type: event.type, data: event.data };
-    if (!snapshot.can(message)) throw explainRefusedEvent(id, live.registered.plan, snapshot, event);
-    live.actor.send(message);
-    await this.committer.durable(id);
+    return this.operate(id, { kind: 'send', event: { type: event.type, data: event.data } });
   }
 
   /** Cancels a Running execution before its pivot: it compensates what completed. */
   async cancel(id: string, reason = 'cancelled'): Promise<void> {
-    const live = await this.requireLive(id);
-    const refusal = cancelRefusal(
-      id,
-      live.registered.plan,
-      live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>,
-      reason,
-    );
-    if (refusal !== undefined) throw refusal;
-    live.actor.send({ type: CANCEL_EVENT, reason });
-    await this.committer.durable(id);
+    return this.operate(id, { kind: 'cancel', reason });
   }
 
   /** Resumes a Failed execution from exactly where it stopped. */
   async retry(id: string): Promise<void> {
-    const live = await this.requireLive(id);
-    const refusal = retryRefusal(id, live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>);
-    if (refusal !== undefined) throw refusal;
-    live.actor.send({ type: RETRY_EVENT });
-    await this.committer.durable(id);
+    return this.operate(id, { kind: 'retry' });
+  }
+
+  /** How many executions this engine holds in memory (the ones that move); parked ones are not counted. */
+  held(): number {
+    return this.live.size;
   }
 
   /** Journal entries of all executions in commit order, after a feed position (for resuming live views). */
@@ -253,18 +273,17 @@ export class SagaEngine {
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
     this.state = 'stopped';
+    this.poller.stop();
     for (const timer of this.reloadTimers) clearTimeout(timer);
     this.reloadTimers.clear();
     const live = [...this.live.values()];
     for (const execution of live) execution.unsubscribe();
     await this.committer.idle();
-    for (const execution of live) {
-      execution.actor.stop();
-      const stopped = new InvalidOperationError(`The engine stopped before execution "${execution.id}" settled`, {
-        executionId: execution.id,
-      });
-      for (const waiter of execution.waiters) waiter.reject(stopped);
-    }
+    for (const execution of live) execution.actor.stop();
+    this.settleWaiters.rejectAll(
+      (id) => new InvalidOperationError(`The engine stopped before execution "${id}" settled`, { executionId: id }),
+    );
+    this.inbox.rejectAll(new InvalidOperationError('The engine stopped before the command was applied'));
     this.live.clear();
     this.telemetry.endAll();
     await this.store.close();
@@ -304,6 +323,8 @@ export class SagaEngine {
       revision: 0,
       lastSeq: 0,
       lastJson: undefined,
+      lastParked: false,
+      lastWakeAt: null,
     });
     // An acknowledged start must survive a crash: resolve only after the first commit.
     await this.committer.durable(id);
@@ -316,7 +337,8 @@ export class SagaEngine {
     return (await this.store.get(id)) ?? (key === undefined ? undefined : await this.store.getByIdempotencyKey(key));
   }
 
-  private resume(stored: StoredExecution): void {
+  /** The registered saga a stored execution resumes on, or the error that refuses it. */
+  private checkDefinition(stored: StoredExecution): RegisteredSaga {
     const registered = this.registry.version(stored.saga, stored.version);
     if (registered.definition.hash !== stored.definitionHash) {
       throw new DefinitionMismatchError(
@@ -327,6 +349,11 @@ export class SagaEngine {
         stored.id,
       );
     }
+    return registered;
+  }
+
+  private resume(stored: StoredExecution): void {
+    const registered = this.checkDefinition(stored);
     const actor = createActor(registered.machine, {
       snapshot: JSON.parse(stored.snapshot) as never,
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
@@ -338,21 +365,27 @@ export class SagaEngine {
       revision: stored.revision,
       lastSeq: stored.lastSeq,
       lastJson: stored.snapshot,
+      lastParked: stored.parked,
+      lastWakeAt: stored.wakeAt,
     });
   }
 
   private attach(
     actor: AnyActorRef,
     registered: RegisteredSaga,
-    fields: Pick<LiveExecution, 'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'lastJson'>,
+    fields: Pick<
+      LiveExecution,
+      'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'lastJson' | 'lastParked' | 'lastWakeAt'
+    >,
   ): void {
     const execution: LiveExecution = {
       ...fields,
       registered,
       actor,
       pendingJournal: [],
+      pendingCommands: [],
+      lastCommandId: 0,
       lastSnapshot: undefined,
-      waiters: [],
       unsubscribe: () => undefined,
     };
     this.live.set(execution.id, execution);
@@ -372,13 +405,18 @@ export class SagaEngine {
   private onSnapshot(execution: LiveExecution, snapshot: unknown): void {
     if (snapshot === execution.lastSnapshot && execution.pendingJournal.length === 0) return;
     execution.lastSnapshot = snapshot;
+    this.touch(execution);
+  }
+
+  /** Queues the execution's next write. */
+  private touch(execution: LiveExecution): void {
     execution.revision += 1;
     this.committer.enqueue(execution.id, execution.revision, () => this.buildWrite(execution));
   }
 
   /** Serialises an execution once per flush, however often it moved in the tick. */
   private buildWrite(execution: LiveExecution): ExecutionWrite | undefined {
-    const built = buildExecutionWrite(execution);
+    const built = buildExecutionWrite(execution, this.passivation.thresholdMs);
     if (built !== undefined) this.committedStates.set(built.write, built.state);
     return built?.write;
   }
@@ -399,21 +437,85 @@ export class SagaEngine {
         });
       }
       const live = this.live.get(stored.id);
-      if (live === undefined || !SETTLED_STATUSES.includes(stored.status)) continue;
-      if (statusOf((live.actor.getSnapshot() as { value: StateValue }).value) !== stored.status) continue;
-      const waiters = live.waiters;
-      live.waiters = [];
-      if (waiters.length > 0) {
-        const view = executionView(stored);
-        for (const waiter of waiters) waiter.resolve(view);
+      if (live === undefined) continue;
+      const current = statusOf((live.actor.getSnapshot() as { value: StateValue }).value);
+      if (SETTLED_STATUSES.includes(stored.status) && current === stored.status && this.settleWaiters.has(stored.id)) {
+        this.settleWaiters.resolve(stored.id, executionView(stored));
       }
-      if (FINAL_STATUSES.includes(stored.status)) {
-        live.unsubscribe();
-        live.actor.stop();
-        this.live.delete(stored.id);
-        this.committer.forget(stored.id);
+      // Final, or parked and nothing moved since the write: the store holds all of it now.
+      const parkedAsWritten = stored.parked && live.revision === stored.revision;
+      if ((FINAL_STATUSES.includes(stored.status) && current === stored.status) || parkedAsWritten) {
+        this.drop(live);
+        // A command appended while it was leaving memory is claimed from the store.
+        if (parkedAsWritten && this.inbox.awaited(stored.id)) this.poller.nudge(Date.now());
+        else if (stored.wakeAt !== null) this.poller.nudge(stored.wakeAt);
       }
     }
+  }
+
+  private drop(live: LiveExecution): void {
+    live.unsubscribe();
+    live.actor.stop();
+    this.live.delete(live.id);
+    this.committer.forget(live.id);
+  }
+
+  /** Due parked executions claimed from the store: resume each and apply its commands in order. */
+  private onClaimed(claimed: readonly ClaimedExecution[]): void {
+    for (const { execution: stored, commands } of claimed) {
+      let live = this.live.get(stored.id);
+      if (live === undefined) {
+        try {
+          this.resume(stored);
+        } catch (error) {
+          if (!(error instanceof SagaError)) throw error;
+          // Left unparked, so the next start() reports it too.
+          this.refused.set(stored.id, error);
+          this.inbox.reject(commands, error);
+          this.settleWaiters.reject(stored.id, error);
+          continue;
+        }
+        live = this.live.get(stored.id);
+      }
+      if (live !== undefined) this.inbox.apply(live, commands);
+    }
+  }
+
+  /** A command was appended for `id`: apply it here if the execution is in memory, else claim it now. */
+  private wake(id: string): void {
+    const live = this.live.get(id);
+    if (live === undefined) {
+      this.poller.nudge(Date.now());
+      return;
+    }
+    this.store.pendingCommands(id).then(
+      (commands) => {
+        const current = this.live.get(id);
+        if (current !== undefined) this.inbox.apply(current, commands);
+        else this.poller.nudge(Date.now());
+      },
+      () => this.poller.nudge(Date.now()),
+    );
+  }
+
+  /** `send`, `cancel` or `retry`: applied directly when the execution is in memory, else through the inbox. */
+  private async operate(id: string, body: CommandBody): Promise<void> {
+    this.assertStarted();
+    const live = this.live.get(id);
+    if (live !== undefined) {
+      const refusal = applyOperation(live, body);
+      if (refusal !== undefined) throw refusal;
+      await this.committer.durable(id);
+      return;
+    }
+    const stored = await this.store.get(id);
+    if (stored === undefined) throw new ExecutionNotFoundError(id);
+    if (FINAL_STATUSES.includes(stored.status) || this.refused.has(id)) throw this.notRunningHere(id, stored.status);
+    // Refuse at once what the claim would refuse: a definition that changed shape.
+    this.checkDefinition(stored);
+    const current = this.live.get(id);
+    if (current !== undefined) return this.operate(id, body);
+    await this.inbox.submit(id, body);
   }
 
   private onCommitFailed(writes: readonly ExecutionWrite[], error: StoreError): void {
@@ -425,7 +527,7 @@ export class SagaEngine {
       live.actor.stop();
       this.live.delete(stored.id);
       this.committer.discard(stored.id, error);
-      for (const waiter of live.waiters) waiter.reject(error);
+      this.settleWaiters.reject(stored.id, error);
       if (stored.revision > 1) this.reloadLater(stored.id, RELOAD_DELAY_MS);
     }
   }
@@ -443,7 +545,8 @@ export class SagaEngine {
     if (this.state !== 'started' || this.live.has(id)) return;
     try {
       const stored = await this.store.get(id);
-      if (stored !== undefined && !FINAL_STATUSES.includes(stored.status)) this.resume(stored);
+      // A parked one is the poller's to claim when it is due.
+      if (stored !== undefined && !stored.parked && !FINAL_STATUSES.includes(stored.status)) this.resume(stored);
     } catch {
       this.reloadLater(id, Math.min(delayMs * 2, 30_000));
     }
@@ -474,15 +577,6 @@ export class SagaEngine {
       throw new DefinitionMismatchError(saga.name, saga.version, registered.definition.hash, saga.hash);
     }
     return registered;
-  }
-
-  private async requireLive(id: string): Promise<LiveExecution> {
-    this.assertStarted();
-    const live = this.live.get(id);
-    if (live !== undefined) return live;
-    const stored = await this.store.get(id);
-    if (stored === undefined) throw new ExecutionNotFoundError(id);
-    throw this.notRunningHere(id, stored.status);
   }
 
   private notRunningHere(id: string, status: ExecutionStatus): SagaError {

@@ -3,6 +3,7 @@ import type { TestOnlyCompileOptions } from '../compile/compile.js';
 import type { SagaError } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId } from '../definition/types.js';
 import type { SagaStore } from '../store/SagaStore.js';
+import type { PassivationOptions } from './passivationOptions.js';
 
 export interface SagaEngineOptions {
   /** Where executions are kept; `memoryStore()` when not given. */
@@ -14,6 +15,8 @@ export interface SagaEngineOptions {
    * `createWebSocketInspector({ url }).inspect` from @statelyai/inspect.
    */
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** When waiting executions leave memory and how they are woken (see {@link PassivationOptions}). */
+  readonly passivation?: PassivationOptions;
   /** @internal Deliberately broken behaviour for the mutation tests of sagachart/testing. Never set it. */
   readonly testOnly?: TestOnlyCompileOptions;
 }
@@ -26,6 +29,7 @@ export interface ExecuteResult<TResults = Record<string, unknown>> {
 
 /** What `start()` found in the store. */
 export interface RecoveryReport {
+  /** Executions resumed because they were moving when the engine stopped; parked ones stay in the store. */
   readonly resumed: number;
   /** Executions left untouched, e.g. because their definition changed shape without a version bump. */
   readonly refused: readonly { readonly id: string; readonly error: SagaError }[];

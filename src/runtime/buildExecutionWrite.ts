@@ -1,40 +1,68 @@
 import type { StateValue } from 'xstate';
+import type { SagaContext } from '../compile/sagaContext.js';
 import type { ExecutionWrite } from '../store/SagaStore.js';
 import { statusOf } from './ExecutionView.js';
 import type { LiveExecution } from './LiveExecution.js';
+import { restOf, shouldPark } from './restOf.js';
 
 /**
- * An execution's next write: its persisted snapshot and the journal entries
- * emitted since the last write, numbered. Undefined when nothing changed (a
- * restored actor emits its restored snapshot once more).
+ * An execution's next write: its persisted snapshot, the journal entries
+ * emitted since the last write (numbered), the inbox commands it settled, and
+ * whether it parks (leaves memory) with its wake-up time. Undefined when none
+ * of that changed (a restored actor emits its restored snapshot once more).
  *
  * @internal
  */
 export function buildExecutionWrite(
   execution: LiveExecution,
+  parkAfterMs: number,
 ): { write: ExecutionWrite; state: StateValue } | undefined {
+  const now = Date.now();
+  const snapshot = execution.actor.getSnapshot() as {
+    value: StateValue;
+    context: SagaContext;
+    children: Record<string, unknown>;
+    can(event: { type: string }): boolean;
+  };
+  const status = statusOf(snapshot.value);
+  const rest = restOf(snapshot);
+  const parked = status !== 'Completed' && status !== 'Compensated' && shouldPark(rest, now, parkAfterMs);
   const json = JSON.stringify(execution.actor.getPersistedSnapshot());
-  if (json === execution.lastJson && execution.pendingJournal.length === 0) return undefined;
+  if (
+    json === execution.lastJson &&
+    execution.pendingJournal.length === 0 &&
+    execution.pendingCommands.length === 0 &&
+    parked === execution.lastParked &&
+    rest.wakeAt === execution.lastWakeAt
+  ) {
+    return undefined;
+  }
   execution.lastJson = json;
+  execution.lastParked = parked;
+  execution.lastWakeAt = rest.wakeAt;
   const journal = execution.pendingJournal.map((record) => ({ ...record, seq: ++execution.lastSeq }));
   execution.pendingJournal = [];
+  const commands = execution.pendingCommands;
+  execution.pendingCommands = [];
   const { definition } = execution.registered;
-  const state = (execution.actor.getSnapshot() as { value: StateValue }).value;
   const write: ExecutionWrite = {
     execution: {
       id: execution.id,
       saga: definition.name,
       version: definition.version,
       definitionHash: definition.hash,
-      status: statusOf(state),
+      status,
       snapshot: json,
       revision: execution.revision,
       lastSeq: execution.lastSeq,
       idempotencyKey: execution.idempotencyKey,
       createdAt: execution.createdAt,
-      updatedAt: Date.now(),
+      updatedAt: now,
+      wakeAt: rest.wakeAt,
+      parked,
     },
     journal,
+    ...(commands.length > 0 ? { commands } : {}),
   };
-  return { write, state };
+  return { write, state: snapshot.value };
 }

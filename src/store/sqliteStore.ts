@@ -235,8 +235,8 @@ class SqliteStore implements SagaStore {
           const commands = (statements.pending.all(row.id) as InboxRow[]).map(toCommand);
           return { execution: { ...toExecution(row), parked: false }, commands };
         });
-        const next = statements.nextWake.get() as { wakeAt: number | null };
-        return { claimed, nextWakeAt: next.wakeAt };
+        const next = statements.nextWake.get() as { wakeAt: number } | undefined;
+        return { claimed, nextWakeAt: next?.wakeAt ?? null };
       })(),
     );
   }
@@ -356,8 +356,8 @@ class SqliteStore implements SagaStore {
       ),
       unpark: db.prepare('UPDATE executions SET parked = 0 WHERE id = ?'),
       nextWake: db.prepare(
-        `SELECT min(wake_at) AS wakeAt FROM executions WHERE parked = 1 AND wake_at IS NOT NULL
-         AND status NOT IN ('Completed', 'Compensated')`,
+        `SELECT wake_at AS wakeAt FROM executions WHERE parked = 1 AND wake_at IS NOT NULL
+         AND status NOT IN ('Completed', 'Compensated') ORDER BY wake_at LIMIT 1`,
       ),
       unfinishedStatus: db.prepare(
         "SELECT id FROM executions WHERE id = ? AND status NOT IN ('Completed', 'Compensated')",

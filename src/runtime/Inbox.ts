@@ -1,0 +1,162 @@
+import { ExecutionNotFoundError, SagaError, type StoreError } from '../definition/errors.js';
+import type { CommandBody, CommandRefusal, InboxCommand } from '../store/InboxCommand.js';
+import type { SagaStore } from '../store/SagaStore.js';
+import { applyOperation } from './applyOperation.js';
+import type { LiveExecution } from './LiveExecution.js';
+import { notHeldError } from './operationRefusals.js';
+
+interface Submission {
+  readonly executionId: string;
+  readonly body: CommandBody;
+  readonly at: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface CommandWaiter {
+  readonly executionId: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** What the inbox needs from the engine. @internal */
+export interface InboxHost {
+  /** Resolves once everything queued so far for the execution is durable. */
+  durable(id: string): Promise<void>;
+  /** Queues a write of the execution even if its snapshot did not change (to settle commands). */
+  touch(live: LiveExecution): void;
+  /** A command was appended for the execution: apply it now if it is in memory, else claim it. */
+  wake(id: string): void;
+}
+
+const refusalOf = (error: Error): CommandRefusal => ({
+  name: error.name,
+  code: error instanceof SagaError ? error.code : 'ERROR',
+  message: error.message,
+});
+
+/**
+ * The durable inbox, engine side: `send`, `cancel` and `retry` on an execution
+ * that is not in memory append a command to the store (appends of one tick in
+ * one transaction) and resolve once an engine applied it, or reject with its
+ * refusal. Commands apply in order, and each outcome is written with the
+ * execution's next write, so a command takes effect exactly once.
+ *
+ * @internal
+ */
+export class Inbox {
+  private queue: Submission[] = [];
+  private scheduled = false;
+  private readonly waiters = new Map<number, CommandWaiter>();
+
+  constructor(
+    private readonly store: SagaStore,
+    private readonly host: InboxHost,
+  ) {}
+
+  /** Appends a command for an execution this engine does not hold; resolves when it was applied. */
+  submit(executionId: string, body: CommandBody): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ executionId, body, at: Date.now(), resolve, reject });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    });
+  }
+
+  /** Applies the commands not yet applied in memory, in order; their callers hear once the outcome is durable. */
+  apply(live: LiveExecution, commands: readonly InboxCommand[]): void {
+    const fresh = commands.filter((c) => c.id > live.lastCommandId).sort((a, b) => a.id - b.id);
+    if (fresh.length === 0) return;
+    const outcomes: { id: number; error: Error | undefined }[] = [];
+    for (const command of fresh) {
+      const error = applyOperation(live, command.body);
+      live.lastCommandId = command.id;
+      live.pendingCommands.push(
+        error === undefined ? { id: command.id } : { id: command.id, refusal: refusalOf(error) },
+      );
+      outcomes.push({ id: command.id, error });
+    }
+    this.host.touch(live);
+    this.host.durable(live.id).then(
+      () => {
+        for (const { id, error } of outcomes) {
+          const waiter = this.take(id);
+          if (error === undefined) waiter?.resolve();
+          else waiter?.reject(error);
+        }
+      },
+      (error: unknown) => {
+        for (const { id } of outcomes) this.take(id)?.reject(error);
+      },
+    );
+  }
+
+  /** Whether a caller in this process waits for a command of this execution. */
+  awaited(executionId: string): boolean {
+    for (const waiter of this.waiters.values()) if (waiter.executionId === executionId) return true;
+    return false;
+  }
+
+  /** Rejects the callers of these commands (the execution cannot be resumed here). */
+  reject(commands: readonly InboxCommand[], error: SagaError): void {
+    for (const { id } of commands) this.take(id)?.reject(error);
+  }
+
+  /** Rejects every caller still waiting (the engine stops); their commands stay in the store. */
+  rejectAll(error: SagaError | StoreError): void {
+    for (const submission of this.queue.splice(0)) submission.reject(error);
+    for (const [id, waiter] of this.waiters) {
+      this.waiters.delete(id);
+      waiter.reject(error);
+    }
+  }
+
+  private take(id: number): CommandWaiter | undefined {
+    const waiter = this.waiters.get(id);
+    this.waiters.delete(id);
+    return waiter;
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    let appended: (InboxCommand | undefined)[];
+    try {
+      appended = await this.store.appendCommands(batch);
+    } catch (error) {
+      for (const submission of batch) submission.reject(error);
+      return;
+    }
+    const woken = new Set<string>();
+    batch.forEach((submission, i) => {
+      const command = appended[i];
+      if (command === undefined) {
+        void this.gone(submission);
+        return;
+      }
+      this.waiters.set(command.id, {
+        executionId: submission.executionId,
+        resolve: submission.resolve,
+        reject: submission.reject,
+      });
+      woken.add(submission.executionId);
+    });
+    for (const id of woken) this.host.wake(id);
+  }
+
+  /** The execution finished (or vanished) before the command was appended. */
+  private async gone(submission: Submission): Promise<void> {
+    try {
+      const stored = await this.store.get(submission.executionId);
+      submission.reject(
+        stored === undefined
+          ? new ExecutionNotFoundError(submission.executionId)
+          : notHeldError(submission.executionId, stored.status, undefined, true),
+      );
+    } catch (error) {
+      submission.reject(error);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { ExecutionView } from './ExecutionView.js';
+
+interface Waiter {
+  readonly resolve: (view: ExecutionView) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The callers of `waitFor`, by execution id. Kept apart from the actors so a
+ * waiter survives its execution leaving memory and coming back.
+ *
+ * @internal
+ */
+export class SettleWaiters {
+  private readonly byId = new Map<string, Set<Waiter>>();
+
+  /** A promise for the execution's settled view, and a function that withdraws it with a view already known. */
+  add(id: string): { promise: Promise<ExecutionView>; settleWith: (view: ExecutionView) => void } {
+    let waiter: Waiter | undefined;
+    const promise = new Promise<ExecutionView>((resolve, reject) => {
+      waiter = { resolve, reject };
+    });
+    const added = waiter as Waiter;
+    const set = this.byId.get(id) ?? new Set<Waiter>();
+    set.add(added);
+    this.byId.set(id, set);
+    return {
+      promise,
+      settleWith: (view) => {
+        this.remove(id, added);
+        added.resolve(view);
+      },
+    };
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  resolve(id: string, view: ExecutionView): void {
+    const set = this.byId.get(id);
+    if (set === undefined) return;
+    this.byId.delete(id);
+    for (const waiter of set) waiter.resolve(view);
+  }
+
+  reject(id: string, error: unknown): void {
+    const set = this.byId.get(id);
+    if (set === undefined) return;
+    this.byId.delete(id);
+    for (const waiter of set) waiter.reject(error);
+  }
+
+  rejectAll(error: (id: string) => unknown): void {
+    for (const id of [...this.byId.keys()]) this.reject(id, error(id));
+  }
+
+  private remove(id: string, waiter: Waiter): void {
+    const set = this.byId.get(id);
+    set?.delete(waiter);
+    if (set?.size === 0) this.byId.delete(id);
+  }
+}

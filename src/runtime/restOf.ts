@@ -1,0 +1,50 @@
+import { DEADLINE_EVENT, type SagaContext } from '../compile/sagaContext.js';
+
+/** Where an execution stands between transitions, as passivation sees it. @internal */
+export interface Rest {
+  /** A step or compensation is in flight: the execution must stay in memory. */
+  readonly moving: boolean;
+  /** The earliest armed durable timer (epoch ms), or null when only an event, a command or a person can move it. */
+  readonly wakeAt: number | null;
+}
+
+// Invoked timer actors by id prefix, and the context key of their due time (see compile/runningStates.ts).
+const TIMER_PREFIXES = ['timeout.', 'backoff.', 'compensation-backoff.'] as const;
+
+/**
+ * Reads an execution's rest from its live snapshot: the invoked children say what is
+ * armed right now, so a due time left in context by a state that was exited never
+ * wakes anything.
+ *
+ * @internal
+ */
+export function restOf(snapshot: {
+  readonly context: SagaContext;
+  readonly children: Record<string, unknown>;
+  can(event: { type: string }): boolean;
+}): Rest {
+  let wakeAt: number | null = null;
+  const earliest = (due: number | null | undefined): void => {
+    if (due !== null && due !== undefined && (wakeAt === null || due < wakeAt)) wakeAt = due;
+  };
+  for (const id in snapshot.children) {
+    if (snapshot.children[id] === undefined) continue;
+    if (id === 'deadline') {
+      // Past the pivot the deadline changes nothing, so it wakes nothing.
+      if (snapshot.context.deadlineAt !== null && snapshot.can({ type: DEADLINE_EVENT })) {
+        earliest(snapshot.context.deadlineAt);
+      }
+      continue;
+    }
+    const prefix = TIMER_PREFIXES.find((p) => id.startsWith(p));
+    // Anything that is not a timer (a step, a compensation, or a child we do not know) is work in flight.
+    if (prefix === undefined) return { moving: true, wakeAt: null };
+    earliest(snapshot.context.timers[`${prefix.slice(0, -1)}:${id.slice(prefix.length)}`]);
+  }
+  return { moving: false, wakeAt };
+}
+
+/** Whether an execution at this rest leaves memory: nothing in flight and nothing due within `thresholdMs`. @internal */
+export function shouldPark(rest: Rest, now: number, thresholdMs: number): boolean {
+  return !rest.moving && (rest.wakeAt === null || rest.wakeAt - now > thresholdMs);
+}
