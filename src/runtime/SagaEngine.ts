@@ -17,11 +17,9 @@ import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
-import type { CommandBody } from '../store/InboxCommand.js';
 import {
   FINAL_STATUSES,
   SETTLED_STATUSES,
-  type ClaimedExecution,
   type ExecutionStatus,
   type ExecutionWrite,
   type FeedEntry,
@@ -30,7 +28,6 @@ import {
   type StatusCount,
   type StoredExecution,
 } from '../store/SagaStore.js';
-import { applyOperation } from './applyOperation.js';
 import { checkExternalEvent, type ExternalEvent } from './externalEvent.js';
 import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
 import { GroupCommitter } from './GroupCommitter.js';
@@ -39,10 +36,9 @@ import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
 import { notHeldError } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
-import { Inbox } from './Inbox.js';
+import { Passivator } from './Passivator.js';
 import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
 import { SettleWaiters } from './SettleWaiters.js';
-import { WakeUpPoller } from './WakeUpPoller.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
@@ -70,8 +66,7 @@ export class SagaEngine {
   private readonly listeners = new Set<SagaLifecycleListener>();
   private readonly settleWaiters = new SettleWaiters();
   private readonly passivation: ResolvedPassivation;
-  private readonly poller: WakeUpPoller;
-  private readonly inbox: Inbox;
+  private readonly passivator: Passivator;
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
   private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
   private state: 'new' | 'started' | 'stopped' = 'new';
@@ -96,11 +91,16 @@ export class SagaEngine {
       (writes, error) => this.onCommitFailed(writes, error),
     );
     this.passivation = resolvePassivation(options.passivation);
-    this.poller = new WakeUpPoller(this.store, this.passivation, (claimed) => this.onClaimed(claimed));
-    this.inbox = new Inbox(this.store, {
+    this.passivator = new Passivator(this.store, this.passivation, {
+      live: (id) => this.live.get(id),
+      resume: (stored) => this.resume(stored),
+      refusal: (stored) => this.refusalOf(stored),
+      refuse: (id, error) => {
+        this.refused.set(id, error);
+        this.settleWaiters.reject(id, error);
+      },
       durable: (id) => this.committer.durable(id),
       touch: (live) => this.touch(live),
-      wake: (id) => this.wake(id),
     });
   }
 
@@ -129,7 +129,7 @@ export class SagaEngine {
     this.state = 'started';
     this.refused.clear();
     let resumed = 0;
-    this.poller.start();
+    this.passivator.start();
     for (const stored of await this.store.listHeld()) {
       try {
         this.resume(stored);
@@ -197,14 +197,11 @@ export class SagaEngine {
       if (SETTLED_STATUSES.includes(view.status)) return view;
       throw this.notRunningHere(id, view.status);
     }
-    // Parked: wait in the registry, registered before reading so a settle in between is not missed.
-    const waiter = this.settleWaiters.add(id);
-    const view = await this.get(id).catch((error: unknown) => {
-      this.settleWaiters.reject(id, error);
-      throw error;
-    });
-    if (SETTLED_STATUSES.includes(view.status)) waiter.settleWith(view);
-    return waiter.promise;
+    return this.settleWaiters.waitParked(
+      id,
+      () => this.get(id),
+      (view) => SETTLED_STATUSES.includes(view.status),
+    );
   }
 
   /** The execution as last made durable. */
@@ -230,17 +227,20 @@ export class SagaEngine {
   /** Delivers an event to an execution waiting for it (an `awaitEvent` step). */
   async send(id: string, event: ExternalEvent): Promise<void> {
     checkExternalEvent(event);
-    return this.operate(id, { kind: 'send', event: { type: event.type, data: event.data } });
+    this.assertStarted();
+    return this.passivator.operate(id, { kind: 'send', event: { type: event.type, data: event.data } });
   }
 
   /** Cancels a Running execution before its pivot: it compensates what completed. */
   async cancel(id: string, reason = 'cancelled'): Promise<void> {
-    return this.operate(id, { kind: 'cancel', reason });
+    this.assertStarted();
+    return this.passivator.operate(id, { kind: 'cancel', reason });
   }
 
   /** Resumes a Failed execution from exactly where it stopped. */
   async retry(id: string): Promise<void> {
-    return this.operate(id, { kind: 'retry' });
+    this.assertStarted();
+    return this.passivator.operate(id, { kind: 'retry' });
   }
 
   /** How many executions this engine holds in memory (the ones that move); parked ones are not counted. */
@@ -273,7 +273,7 @@ export class SagaEngine {
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
     this.state = 'stopped';
-    this.poller.stop();
+    this.passivator.stop(new InvalidOperationError('The engine stopped before the command was applied'));
     for (const timer of this.reloadTimers) clearTimeout(timer);
     this.reloadTimers.clear();
     const live = [...this.live.values()];
@@ -283,7 +283,6 @@ export class SagaEngine {
     this.settleWaiters.rejectAll(
       (id) => new InvalidOperationError(`The engine stopped before execution "${id}" settled`, { executionId: id }),
     );
-    this.inbox.rejectAll(new InvalidOperationError('The engine stopped before the command was applied'));
     this.live.clear();
     this.telemetry.endAll();
     await this.store.close();
@@ -335,6 +334,20 @@ export class SagaEngine {
     const live = this.live.get(id);
     if (live !== undefined) return this.store.get(id);
     return (await this.store.get(id)) ?? (key === undefined ? undefined : await this.store.getByIdempotencyKey(key));
+  }
+
+  /** Why an operation on an execution that is not in memory is refused before it is queued. */
+  private refusalOf(stored: StoredExecution): SagaError | undefined {
+    if (FINAL_STATUSES.includes(stored.status) || this.refused.has(stored.id)) {
+      return this.notRunningHere(stored.id, stored.status);
+    }
+    try {
+      this.checkDefinition(stored);
+      return undefined;
+    } catch (error) {
+      if (error instanceof SagaError) return error;
+      throw error;
+    }
   }
 
   /** The registered saga a stored execution resumes on, or the error that refuses it. */
@@ -442,13 +455,12 @@ export class SagaEngine {
       if (SETTLED_STATUSES.includes(stored.status) && current === stored.status && this.settleWaiters.has(stored.id)) {
         this.settleWaiters.resolve(stored.id, executionView(stored));
       }
-      // Final, or parked and nothing moved since the write: the store holds all of it now.
-      const parkedAsWritten = stored.parked && live.revision === stored.revision;
-      if ((FINAL_STATUSES.includes(stored.status) && current === stored.status) || parkedAsWritten) {
+      // Final, or parked with nothing moved since the write: the store holds all of it now.
+      if (
+        (FINAL_STATUSES.includes(stored.status) && current === stored.status) ||
+        this.passivator.leavesMemory(live, stored)
+      ) {
         this.drop(live);
-        // A command appended while it was leaving memory is claimed from the store.
-        if (parkedAsWritten && this.inbox.awaited(stored.id)) this.poller.nudge(Date.now());
-        else if (stored.wakeAt !== null) this.poller.nudge(stored.wakeAt);
       }
     }
   }
@@ -458,64 +470,6 @@ export class SagaEngine {
     live.actor.stop();
     this.live.delete(live.id);
     this.committer.forget(live.id);
-  }
-
-  /** Due parked executions claimed from the store: resume each and apply its commands in order. */
-  private onClaimed(claimed: readonly ClaimedExecution[]): void {
-    for (const { execution: stored, commands } of claimed) {
-      let live = this.live.get(stored.id);
-      if (live === undefined) {
-        try {
-          this.resume(stored);
-        } catch (error) {
-          if (!(error instanceof SagaError)) throw error;
-          // Left unparked, so the next start() reports it too.
-          this.refused.set(stored.id, error);
-          this.inbox.reject(commands, error);
-          this.settleWaiters.reject(stored.id, error);
-          continue;
-        }
-        live = this.live.get(stored.id);
-      }
-      if (live !== undefined) this.inbox.apply(live, commands);
-    }
-  }
-
-  /** A command was appended for `id`: apply it here if the execution is in memory, else claim it now. */
-  private wake(id: string): void {
-    const live = this.live.get(id);
-    if (live === undefined) {
-      this.poller.nudge(Date.now());
-      return;
-    }
-    this.store.pendingCommands(id).then(
-      (commands) => {
-        const current = this.live.get(id);
-        if (current !== undefined) this.inbox.apply(current, commands);
-        else this.poller.nudge(Date.now());
-      },
-      () => this.poller.nudge(Date.now()),
-    );
-  }
-
-  /** `send`, `cancel` or `retry`: applied directly when the execution is in memory, else through the inbox. */
-  private async operate(id: string, body: CommandBody): Promise<void> {
-    this.assertStarted();
-    const live = this.live.get(id);
-    if (live !== undefined) {
-      const refusal = applyOperation(live, body);
-      if (refusal !== undefined) throw refusal;
-      await this.committer.durable(id);
-      return;
-    }
-    const stored = await this.store.get(id);
-    if (stored === undefined) throw new ExecutionNotFoundError(id);
-    if (FINAL_STATUSES.includes(stored.status) || this.refused.has(id)) throw this.notRunningHere(id, stored.status);
-    // Refuse at once what the claim would refuse: a definition that changed shape.
-    this.checkDefinition(stored);
-    const current = this.live.get(id);
-    if (current !== undefined) return this.operate(id, body);
-    await this.inbox.submit(id, body);
   }
 
   private onCommitFailed(writes: readonly ExecutionWrite[], error: StoreError): void {

@@ -33,6 +33,20 @@ export class SettleWaiters {
     };
   }
 
+  /**
+   * Waits for an execution that is not in memory: registered before reading, so a
+   * settle in between is not missed; resolves at once when `read` finds it settled.
+   */
+  async waitParked(id: string, read: () => Promise<ExecutionView>, settled: (view: ExecutionView) => boolean) {
+    const waiter = this.add(id);
+    const view = await read().catch((error: unknown) => {
+      this.reject(id, error);
+      throw error;
+    });
+    if (settled(view)) waiter.settleWith(view);
+    return waiter.promise;
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

@@ -1,0 +1,123 @@
+import { ExecutionNotFoundError, SagaError } from '../definition/errors.js';
+import type { CommandBody } from '../store/InboxCommand.js';
+import { FINAL_STATUSES, type ClaimedExecution, type SagaStore, type StoredExecution } from '../store/SagaStore.js';
+import { applyOperation } from './applyOperation.js';
+import { Inbox } from './Inbox.js';
+import type { LiveExecution } from './LiveExecution.js';
+import type { ResolvedPassivation } from './passivationOptions.js';
+import { WakeUpPoller } from './WakeUpPoller.js';
+
+/** What the passivator needs from the engine that holds the live executions. @internal */
+export interface PassivatorHost {
+  live(id: string): LiveExecution | undefined;
+  /** Brings a stored execution into memory; throws a SagaError when it cannot run here. */
+  resume(stored: StoredExecution): void;
+  /** The error an operation on this stored execution gets before it is queued, if any. */
+  refusal(stored: StoredExecution): SagaError | undefined;
+  /** The execution cannot be resumed here: remember why and tell whoever waits for it. */
+  refuse(id: string, error: SagaError): void;
+  durable(id: string): Promise<void>;
+  touch(live: LiveExecution): void;
+}
+
+/**
+ * The engine's side of parked executions: after a write that parks is durable the
+ * execution leaves memory; due ones come back through the wake-up poller; `send`,
+ * `cancel` and `retry` reach them through the durable inbox.
+ *
+ * @internal
+ */
+export class Passivator {
+  private readonly poller: WakeUpPoller;
+  private readonly inbox: Inbox;
+
+  constructor(
+    private readonly store: SagaStore,
+    options: ResolvedPassivation,
+    private readonly host: PassivatorHost,
+  ) {
+    this.poller = new WakeUpPoller(store, options, (claimed) => this.onClaimed(claimed));
+    this.inbox = new Inbox(store, {
+      durable: (id) => host.durable(id),
+      touch: (live) => host.touch(live),
+      wake: (id) => this.wake(id),
+    });
+  }
+
+  start(): void {
+    this.poller.start();
+  }
+
+  stop(error: SagaError): void {
+    this.poller.stop();
+    this.inbox.rejectAll(error);
+  }
+
+  /**
+   * A write of this execution is durable. Returns true when it leaves memory: it parked
+   * and nothing moved since. Its wake-up time arms the poller.
+   */
+  leavesMemory(live: LiveExecution, stored: StoredExecution): boolean {
+    if (!stored.parked || live.revision !== stored.revision) return false;
+    // A command appended while it was leaving memory is claimed from the store at once.
+    if (this.inbox.awaited(stored.id)) this.poller.nudge(Date.now());
+    else if (stored.wakeAt !== null) this.poller.nudge(stored.wakeAt);
+    return true;
+  }
+
+  /** `send`, `cancel` or `retry`: applied directly when the execution is in memory, else through the inbox. */
+  async operate(id: string, body: CommandBody): Promise<void> {
+    const live = this.host.live(id);
+    if (live !== undefined) return this.operateLive(live, body);
+    const stored = await this.store.get(id);
+    if (stored === undefined) throw new ExecutionNotFoundError(id);
+    const refusal = this.host.refusal(stored);
+    if (refusal !== undefined) throw refusal;
+    const current = this.host.live(id);
+    if (current !== undefined) return this.operateLive(current, body);
+    return this.inbox.submit(id, body);
+  }
+
+  private async operateLive(live: LiveExecution, body: CommandBody): Promise<void> {
+    const refusal = applyOperation(live, body);
+    if (refusal !== undefined) throw refusal;
+    await this.host.durable(live.id);
+  }
+
+  /** Due parked executions claimed from the store: resume each and apply its commands in order. */
+  private onClaimed(claimed: readonly ClaimedExecution[]): void {
+    for (const { execution: stored, commands } of claimed) {
+      if (FINAL_STATUSES.includes(stored.status)) continue;
+      let live = this.host.live(stored.id);
+      if (live === undefined) {
+        try {
+          this.host.resume(stored);
+        } catch (error) {
+          if (!(error instanceof SagaError)) throw error;
+          // Left unparked, so the next start() reports it too.
+          this.host.refuse(stored.id, error);
+          this.inbox.reject(commands, error);
+          continue;
+        }
+        live = this.host.live(stored.id);
+      }
+      if (live !== undefined) this.inbox.apply(live, commands);
+    }
+  }
+
+  /** A command was appended for `id`: apply it here if the execution is in memory, else claim it now. */
+  private wake(id: string): void {
+    if (this.host.live(id) === undefined) {
+      this.poller.nudge(Date.now());
+      return;
+    }
+    this.store.pendingCommands(id).then(
+      (commands) => {
+        const current = this.host.live(id);
+        if (current !== undefined) this.inbox.apply(current, commands);
+        else this.poller.nudge(Date.now());
+      },
+      () => this.poller.nudge(Date.now()),
+    );
+  }
+}
