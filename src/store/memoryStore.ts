@@ -53,7 +53,13 @@ class MemoryStore implements SagaStore {
         if (pending.length > 0) this.pendingByExecution.set(execution.id, pending);
         else this.pendingByExecution.delete(execution.id);
       }
-      this.executions.set(execution.id, execution);
+      // A command appended while the execution was leaving memory keeps it due.
+      const waiting = this.pendingByExecution.get(execution.id)?.[0];
+      const wakeAt =
+        execution.parked && waiting !== undefined && (execution.wakeAt === null || execution.wakeAt > waiting.at)
+          ? waiting.at
+          : execution.wakeAt;
+      this.executions.set(execution.id, wakeAt === execution.wakeAt ? execution : { ...execution, wakeAt });
       if (execution.idempotencyKey !== null) this.byKey.set(execution.idempotencyKey, execution.id);
       const entries = this.journals.get(execution.id) ?? [];
       entries.push(...journal);

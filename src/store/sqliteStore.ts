@@ -154,6 +154,8 @@ class SqliteStore implements SagaStore {
               id,
             );
           }
+          // A command appended while the execution was leaving memory keeps it due.
+          if (e.parked) statements.wakeForPending.run({ id: e.id });
           for (const entry of journal) {
             statements.append.run(
               e.id,
@@ -369,6 +371,10 @@ class SqliteStore implements SagaStore {
       pending: db.prepare("SELECT * FROM inbox WHERE execution_id = ? AND state = 'pending' ORDER BY id"),
       command: db.prepare('SELECT * FROM inbox WHERE id = ?'),
       commandState: db.prepare('SELECT execution_id AS executionId, state FROM inbox WHERE id = ?'),
+      wakeForPending: db.prepare(`
+        UPDATE executions SET wake_at = p.at
+        FROM (SELECT min(at) AS at FROM inbox WHERE execution_id = @id AND state = 'pending') AS p
+        WHERE id = @id AND p.at IS NOT NULL AND (wake_at IS NULL OR wake_at > p.at)`),
       settleCommand: db.prepare('UPDATE inbox SET state = ?, refusal = ? WHERE id = ?'),
       journal: db.prepare(
         'SELECT seq, at, type, step, attempt, data FROM journal WHERE execution_id = ? AND seq > ? ORDER BY seq',

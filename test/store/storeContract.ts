@@ -165,6 +165,21 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect(await store.getCommand(go?.id ?? 0)).toMatchObject({ state: 'pending' });
     });
 
+    it('should keep an execution due when it parks with a command still pending', async () => {
+      await store.commit([write('p', 1, 0, 0)]);
+      const [first, second] = await store.appendCommands([
+        { executionId: 'p', body: { kind: 'retry' }, at: 2_000 },
+        { executionId: 'p', body: { kind: 'retry' }, at: 2_100 },
+      ]);
+      // The engine settled the first command while the second was appended, and parks.
+      await store.commit([
+        { ...write('p', 2, 0, 0, { parked: true, wakeAt: 9_000 }), commands: [{ id: first?.id ?? 0 }] },
+      ]);
+      expect(await store.get('p')).toMatchObject({ parked: true, wakeAt: 2_100 });
+      const { claimed } = await store.claimDue(2_100, 10);
+      expect(claimed.map((c) => c.commands)).toEqual([[second]]);
+    });
+
     it('should settle each command once, with the write of its own execution', async () => {
       await store.commit([write('a', 1, 0, 0), write('b', 1, 0, 0)]);
       const [one, two] = await store.appendCommands([
