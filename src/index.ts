@@ -46,10 +46,20 @@ export type { ErrorRecord, FailurePoint, SagaContext, SagaMachineInput } from '.
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './runtime/SagaEngine.js';
 export type { ExecuteOptions } from './runtime/executeOptions.js';
 export type { ExecutionView } from './runtime/ExecutionView.js';
+export type { PassivationOptions } from './runtime/passivationOptions.js';
 export type { ExternalEvent } from './runtime/externalEvent.js';
 export type { JournalEntry, JournalEntryType, JournalRecord } from './events/JournalEntry.js';
 export type { SagaLifecycleEvent, SagaLifecycleListener } from './events/SagaLifecycleEvent.js';
 export type {
+  CommandBody,
+  CommandOutcome,
+  CommandRefusal,
+  InboxCommand,
+  SettledCommand,
+} from './store/InboxCommand.js';
+export type {
+  ClaimedExecution,
+  ClaimResult,
   ExecutionStatus,
   ExecutionWrite,
   FeedEntry,

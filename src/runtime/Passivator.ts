@@ -105,8 +105,8 @@ export class Passivator {
     }
   }
 
-  /** A command was appended for `id`: apply it here if the execution is in memory, else claim it now. */
-  private wake(id: string): void {
+  /** `id` has (or may have) pending commands: apply them here if it is in memory, else claim it now. */
+  wake(id: string): void {
     if (this.host.live(id) === undefined) {
       this.poller.nudge(Date.now());
       return;

@@ -147,6 +147,8 @@ export class SagaEngine {
     for (const stored of await this.store.listHeld()) {
       try {
         this.resume(stored);
+        // Commands appended before a crash and not applied yet are applied now.
+        this.passivator.wake(stored.id);
         resumed += 1;
       } catch (error) {
         if (!(error instanceof SagaError)) throw error;
@@ -534,7 +536,10 @@ export class SagaEngine {
     if (stored === undefined || FINAL_STATUSES.includes(stored.status)) return true;
     try {
       // A parked one is the poller's to claim when it is due.
-      if (!stored.parked) this.resume(stored);
+      if (!stored.parked) {
+        this.resume(stored);
+        this.passivator.wake(id);
+      }
     } catch (error) {
       if (!(error instanceof SagaError)) throw error;
       this.refused.set(id, error);
