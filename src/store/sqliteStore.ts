@@ -116,6 +116,8 @@ class SqliteStore implements SagaStore {
     return;
   }
 
+  // Write transactions BEGIN IMMEDIATE: one that reads first and writes second would get
+  // SQLITE_BUSY at once (no busy wait) if another connection wrote in between.
   async commit(writes: readonly ExecutionWrite[]): Promise<void> {
     const { db, statements } = this.ready();
     this.guard('commit', () =>
@@ -168,7 +170,7 @@ class SqliteStore implements SagaStore {
             );
           }
         }
-      })(),
+      }).immediate(),
     );
     return;
   }
@@ -239,7 +241,7 @@ class SqliteStore implements SagaStore {
         });
         const next = statements.nextWake.get() as { wakeAt: number } | undefined;
         return { claimed, nextWakeAt: next?.wakeAt ?? null };
-      })(),
+      }).immediate(),
     );
   }
 
@@ -257,7 +259,7 @@ class SqliteStore implements SagaStore {
           statements.wake.run({ at, id: executionId });
           return { id, executionId, body: JSON.parse(json) as CommandBody, at };
         }),
-      )(),
+      ).immediate(),
     );
   }
 

@@ -109,7 +109,10 @@ describe('crash safety', () => {
       dueAt = (scheduled?.data as { dueAt?: number } | undefined)?.dueAt;
       if (dueAt === undefined) await sleep(20);
     }
-    expect(dueAt).toBeDefined();
+    expect(dueAt, first.output()).toBeDefined();
+    // The backoff is longer than the worker's passivation threshold: it waits parked in the store.
+    for (let i = 0; i < 1000 && (await store.get('backoff-1'))?.parked !== true; i += 1) await sleep(20);
+    expect(await store.get('backoff-1')).toMatchObject({ parked: true, wakeAt: dueAt });
     first.child.kill('SIGKILL');
     expect(await first.exit).toBe('SIGKILL');
 
