@@ -78,6 +78,12 @@ const log = (line: string) => {
   console.log(line);
 };
 
+const parkedArg = process.argv.indexOf('--parked');
+if (parkedArg >= 0) {
+  await parkedScenario();
+  process.exit(0);
+}
+
 log('# Benchmarks');
 log('');
 log(
@@ -137,41 +143,7 @@ log('|---|---:|---:|');
 }
 log('');
 
-const PARKED = Math.round(10_000 * scale);
-log(`## ${PARKED} executions parked in an awaitEvent`);
-log('');
-{
-  const file = freshDb();
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const before = process.memoryUsage().heapUsed;
-  const engine = new SagaEngine({ store: sqliteStore(file), sagas: [parked] });
-  await engine.start();
-  const ids: string[] = [];
-  for (let n = 0; n < PARKED; n += 100) {
-    const batch = await Promise.all(Array.from({ length: 100 }, (_, i) => engine.execute(parked, { n: n + i })));
-    ids.push(...batch.map((b) => b.id));
-  }
-  // Let the first step finish everywhere, so every execution waits for its event.
-  for (let i = 0; i < 100; i += 1) await new Promise((resolve) => setImmediate(resolve));
-  gc?.();
-  const perExecution = (process.memoryUsage().heapUsed - before) / PARKED;
-  await engine.stop();
-
-  const started = performance.now();
-  const recovering = new SagaEngine({ store: sqliteStore(file), sagas: [parked] });
-  const report = await recovering.start();
-  const recoverMs = performance.now() - started;
-  await recovering.stop();
-  log(
-    `- heap per waiting execution: ${round(perExecution / 1024, 1)} KiB${gc === undefined ? ' (run with --expose-gc for a steadier number)' : ''}`,
-  );
-  log(
-    `- time to recover ${report.resumed} unfinished executions on start (SQLite FULL): ${round(recoverMs)} ms ` +
-      `(${round((recoverMs / Math.max(1, report.resumed)) * 1000, 1)} µs each)`,
-  );
-}
-log('');
+await parkedScenario();
 log('## Path generation (sagachart/testing)');
 log('');
 {
@@ -221,3 +193,63 @@ log('');
 log('Reproduce with `npm run bench` (about a minute; `npm run bench -- --quick` for a smoke run).');
 
 if (!quick) writeFileSync('BENCHMARKS.md', `${lines.join('\n')}\n`);
+
+// `--parked N` runs the parked scenario alone at size N (e.g. 2000 to check it quickly).
+async function parkedScenario(): Promise<void> {
+  const PARKED = parkedArg >= 0 ? Number(process.argv[parkedArg + 1]) : Math.round(100_000 * scale);
+  const SENT = Math.min(PARKED, Math.round(PARKED / 10));
+  log(`## ${PARKED} executions parked in an awaitEvent with a 7-day timeout (SQLite FULL)`);
+  log('');
+  {
+    const file = freshDb();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const heap = () => {
+      gc?.();
+      gc?.();
+      return process.memoryUsage().heapUsed;
+    };
+    const engine = new SagaEngine({ store: sqliteStore(file), sagas: [parked] });
+    await engine.start();
+    const empty = heap();
+    const ids: string[] = [];
+    const filling = performance.now();
+    for (let n = 0; n < PARKED; n += 500) {
+      const size = Math.min(500, PARKED - n);
+      const batch = await Promise.all(Array.from({ length: size }, (_, i) => engine.execute(parked, { n: n + i })));
+      ids.push(...batch.map((b) => b.id));
+    }
+    // Every execution parks once its first step is done and its wait is durable.
+    while (engine.held() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const fillMs = performance.now() - filling;
+    const above = (heap() - empty) / 2 ** 20;
+    await engine.stop();
+
+    const started = performance.now();
+    const restarted = new SagaEngine({ store: sqliteStore(file), sagas: [parked] });
+    const report = await restarted.start();
+    const startMs = performance.now() - started;
+    const afterStart = heap();
+
+    const sending = performance.now();
+    const chosen = ids.slice(0, SENT);
+    await Promise.all(chosen.map((id) => restarted.send(id, { type: 'go' })));
+    const outcomes = await Promise.all(chosen.map((id) => restarted.waitFor(id)));
+    const sendMs = performance.now() - sending;
+    const completed = outcomes.filter((o) => o.status === 'Completed').length;
+    await restarted.stop();
+    log(`- parking them took ${round(fillMs)} ms (${round(PARKED / (fillMs / 1000))} executions/s, start to parked)`);
+    log(
+      `- engine heap after GC, all parked: ${round(above, 1)} MB above the empty engine` +
+        `${gc === undefined ? ' (run with --expose-gc for a steadier number)' : ''}`,
+    );
+    log(
+      `- start() on that file: ${round(startMs)} ms (resumed ${report.resumed}; heap after it ` +
+        `${round((afterStart - empty) / 2 ** 20, 1)} MB above the empty engine)`,
+    );
+    log(
+      `- sending the event to ${SENT} of them: ${completed} completed in ${round(sendMs)} ms ` +
+        `(${round(SENT / (sendMs / 1000))} executions/s, send to Completed)`,
+    );
+  }
+  log('');
+}

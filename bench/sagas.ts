@@ -16,12 +16,16 @@ export const fourSteps = defineSaga({
   ],
 });
 
-/** Parks in an awaitEvent: what a waiting execution costs in memory and on recovery. */
+/** Parks in an awaitEvent with a 7-day timeout: what a waiting execution costs in memory and on start. */
 export const parked = defineSaga({
   name: 'bench-parked',
   version: 1,
   input: z.object({ n: z.number() }),
-  steps: [step('one', { run: noop, compensate: noop }), awaitEvent('wait', { event: 'go' })],
+  steps: [
+    step('one', { run: noop, compensate: noop }),
+    awaitEvent('wait', { event: 'go', timeoutMs: 7 * 24 * 3_600_000 }),
+    step('two', { run: noop, compensate: noop }),
+  ],
 });
 
 /** Twenty steps with a pivot at the 12th: the size the path generator must handle quickly. */
