@@ -1,5 +1,6 @@
 import type { StateValue } from 'xstate';
 import type { SagaContext } from '../compile/sagaContext.js';
+import type { JournalEntry } from '../events/JournalEntry.js';
 import type { ExecutionWrite } from '../store/SagaStore.js';
 import { statusOf } from './ExecutionView.js';
 import type { LiveExecution } from './LiveExecution.js';
@@ -40,7 +41,9 @@ export function buildExecutionWrite(
   execution.lastJson = json;
   execution.lastParked = parked;
   execution.lastWakeAt = rest.wakeAt;
-  const journal = execution.pendingJournal.map((record) => ({ ...record, seq: ++execution.lastSeq }));
+  // The records were made for this write alone: number them in place instead of copying each.
+  const journal = execution.pendingJournal as JournalEntry[];
+  for (const record of journal) (record as { seq: number }).seq = ++execution.lastSeq;
   execution.pendingJournal = [];
   const commands = execution.pendingCommands;
   execution.pendingCommands = [];

@@ -24,6 +24,8 @@ class MemoryStore implements SagaStore {
   /** Every command ever appended, by id (ids are positions + 1). */
   private readonly commands: SettledCommand[] = [];
   private readonly pendingByExecution = new Map<string, InboxCommand[]>();
+  /** Ids of the parked unfinished executions, so a claim does not scan every execution. */
+  private readonly parked = new Set<string>();
   private closed = false;
 
   async init(): Promise<void> {
@@ -60,6 +62,8 @@ class MemoryStore implements SagaStore {
           ? waiting.at
           : execution.wakeAt;
       this.executions.set(execution.id, wakeAt === execution.wakeAt ? execution : { ...execution, wakeAt });
+      if (execution.parked && !FINAL_STATUSES.includes(execution.status)) this.parked.add(execution.id);
+      else this.parked.delete(execution.id);
       if (execution.idempotencyKey !== null) this.byKey.set(execution.idempotencyKey, execution.id);
       const entries = this.journals.get(execution.id) ?? [];
       entries.push(...journal);
@@ -118,7 +122,7 @@ class MemoryStore implements SagaStore {
   async claimDue(now: number, limit: number): Promise<ClaimResult> {
     this.assertOpen();
     // A scan is fine for a store meant for tests and demos.
-    const parked = [...this.executions.values()].filter((e) => e.parked && !FINAL_STATUSES.includes(e.status));
+    const parked = [...this.parked].map((id) => this.executions.get(id) as StoredExecution);
     const due = parked
       .filter((e) => e.wakeAt !== null && e.wakeAt <= now)
       .sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0))
@@ -126,6 +130,7 @@ class MemoryStore implements SagaStore {
     const claimed = due.map((execution) => {
       const held = { ...execution, parked: false };
       this.executions.set(execution.id, held);
+      this.parked.delete(execution.id);
       return { execution: held, commands: [...(this.pendingByExecution.get(execution.id) ?? [])] };
     });
     let nextWakeAt: number | null = null;

@@ -121,56 +121,58 @@ class SqliteStore implements SagaStore {
   async commit(writes: readonly ExecutionWrite[]): Promise<void> {
     const { db, statements } = this.ready();
     this.guard('commit', () =>
-      db.transaction(() => {
-        checkWrites(
-          writes,
-          (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
-          (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
-          (id) => {
-            const row = statements.commandState.get(id) as { executionId: string; state: string } | undefined;
-            return row === undefined
-              ? undefined
-              : ({ executionId: row.executionId, pending: row.state === 'pending' } satisfies StoredCommandState);
-          },
-        );
-        for (const { execution: e, journal, commands } of writes) {
-          statements.upsert.run({
-            id: e.id,
-            saga: e.saga,
-            version: e.version,
-            definition_hash: e.definitionHash,
-            status: e.status,
-            snapshot: e.snapshot,
-            revision: e.revision,
-            last_seq: e.lastSeq,
-            idempotency_key: e.idempotencyKey,
-            created_at: e.createdAt,
-            updated_at: e.updatedAt,
-            wake_at: e.wakeAt,
-            parked: e.parked ? 1 : 0,
-          });
-          for (const { id, refusal } of commands ?? []) {
-            statements.settleCommand.run(
-              refusal === undefined ? 'applied' : 'refused',
-              refusal === undefined ? null : JSON.stringify(refusal),
-              id,
-            );
+      db
+        .transaction(() => {
+          checkWrites(
+            writes,
+            (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
+            (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
+            (id) => {
+              const row = statements.commandState.get(id) as { executionId: string; state: string } | undefined;
+              return row === undefined
+                ? undefined
+                : ({ executionId: row.executionId, pending: row.state === 'pending' } satisfies StoredCommandState);
+            },
+          );
+          for (const { execution: e, journal, commands } of writes) {
+            statements.upsert.run({
+              id: e.id,
+              saga: e.saga,
+              version: e.version,
+              definition_hash: e.definitionHash,
+              status: e.status,
+              snapshot: e.snapshot,
+              revision: e.revision,
+              last_seq: e.lastSeq,
+              idempotency_key: e.idempotencyKey,
+              created_at: e.createdAt,
+              updated_at: e.updatedAt,
+              wake_at: e.wakeAt,
+              parked: e.parked ? 1 : 0,
+            });
+            for (const { id, refusal } of commands ?? []) {
+              statements.settleCommand.run(
+                refusal === undefined ? 'applied' : 'refused',
+                refusal === undefined ? null : JSON.stringify(refusal),
+                id,
+              );
+            }
+            // A command appended while the execution was leaving memory keeps it due.
+            if (e.parked) statements.wakeForPending.run({ id: e.id });
+            for (const entry of journal) {
+              statements.append.run(
+                e.id,
+                entry.seq,
+                entry.at,
+                entry.type,
+                entry.step ?? null,
+                entry.attempt ?? null,
+                entry.data === undefined ? null : JSON.stringify(entry.data),
+              );
+            }
           }
-          // A command appended while the execution was leaving memory keeps it due.
-          if (e.parked) statements.wakeForPending.run({ id: e.id });
-          for (const entry of journal) {
-            statements.append.run(
-              e.id,
-              entry.seq,
-              entry.at,
-              entry.type,
-              entry.step ?? null,
-              entry.attempt ?? null,
-              entry.data === undefined ? null : JSON.stringify(entry.data),
-            );
-          }
-        }
-      }).immediate(),
+        })
+        .immediate(),
     );
     return;
   }
@@ -232,16 +234,18 @@ class SqliteStore implements SagaStore {
   async claimDue(now: number, limit: number): Promise<ClaimResult> {
     const { db, statements } = this.ready();
     return this.guard('claim due executions', () =>
-      db.transaction((): ClaimResult => {
-        const rows = statements.due.all(now, Math.max(0, limit)) as ExecutionRow[];
-        const claimed = rows.map((row) => {
-          statements.unpark.run(row.id);
-          const commands = (statements.pending.all(row.id) as InboxRow[]).map(toCommand);
-          return { execution: { ...toExecution(row), parked: false }, commands };
-        });
-        const next = statements.nextWake.get() as { wakeAt: number } | undefined;
-        return { claimed, nextWakeAt: next?.wakeAt ?? null };
-      }).immediate(),
+      db
+        .transaction((): ClaimResult => {
+          const rows = statements.due.all(now, Math.max(0, limit)) as ExecutionRow[];
+          const claimed = rows.map((row) => {
+            statements.unpark.run(row.id);
+            const commands = (statements.pending.all(row.id) as InboxRow[]).map(toCommand);
+            return { execution: { ...toExecution(row), parked: false }, commands };
+          });
+          const next = statements.nextWake.get() as { wakeAt: number } | undefined;
+          return { claimed, nextWakeAt: next?.wakeAt ?? null };
+        })
+        .immediate(),
     );
   }
 
@@ -250,16 +254,18 @@ class SqliteStore implements SagaStore {
   ): Promise<(InboxCommand | undefined)[]> {
     const { db, statements } = this.ready();
     return this.guard('append commands', () =>
-      db.transaction(() =>
-        commands.map(({ executionId, body, at }): InboxCommand | undefined => {
-          const found = statements.unfinishedStatus.get(executionId) as { id: string } | undefined;
-          if (found === undefined) return undefined;
-          const json = JSON.stringify(body);
-          const id = Number(statements.appendCommand.run(executionId, json, at).lastInsertRowid);
-          statements.wake.run({ at, id: executionId });
-          return { id, executionId, body: JSON.parse(json) as CommandBody, at };
-        }),
-      ).immediate(),
+      db
+        .transaction(() =>
+          commands.map(({ executionId, body, at }): InboxCommand | undefined => {
+            const found = statements.unfinishedStatus.get(executionId) as { id: string } | undefined;
+            if (found === undefined) return undefined;
+            const json = JSON.stringify(body);
+            const id = Number(statements.appendCommand.run(executionId, json, at).lastInsertRowid);
+            statements.wake.run({ at, id: executionId });
+            return { id, executionId, body: JSON.parse(json) as CommandBody, at };
+          }),
+        )
+        .immediate(),
     );
   }
 
