@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   awaitEvent,
   defineSaga,
+  ExecutionNotFoundError,
   InvalidOperationError,
   memoryStore,
   SagaEngine,
@@ -205,6 +206,13 @@ describe('passivation', () => {
     expect(second.held()).toBe(1);
     await second.send(parked.id, { type: 'manager.approved', data: { by: 'ada' } });
     expect((await second.waitFor(parked.id)).status).toBe('Completed');
+  });
+
+  it('should reject waitFor on an unknown execution without leaving a rejected waiter behind', async () => {
+    const { saga } = approvalSaga();
+    const engine = await engineWith([saga]);
+    // Before the fix the registered waiter was rejected too, unobserved: an unhandled rejection.
+    await expect(engine.waitFor('missing')).rejects.toBeInstanceOf(ExecutionNotFoundError);
   });
 
   it('should refuse bad passivation options by name', () => {

@@ -143,7 +143,6 @@ export class SagaEngine {
     this.state = 'started';
     this.refused.clear();
     let resumed = 0;
-    this.passivator.start();
     for (const stored of await this.store.listHeld()) {
       try {
         this.resume(stored);
@@ -155,6 +154,8 @@ export class SagaEngine {
         this.refused.set(stored.id, error);
       }
     }
+    // Claims start after the held ones are back, so none is resumed twice.
+    this.passivator.start();
     return { resumed, refused: [...this.refused].map(([id, error]) => ({ id, error })) };
   }
 

@@ -15,7 +15,11 @@ export class SettleWaiters {
   private readonly byId = new Map<string, Set<Waiter>>();
 
   /** A promise for the execution's settled view, and a function that withdraws it with a view already known. */
-  add(id: string): { promise: Promise<ExecutionView>; settleWith: (view: ExecutionView) => void } {
+  add(id: string): {
+    promise: Promise<ExecutionView>;
+    settleWith: (view: ExecutionView) => void;
+    withdraw: () => void;
+  } {
     let waiter: Waiter | undefined;
     const promise = new Promise<ExecutionView>((resolve, reject) => {
       waiter = { resolve, reject };
@@ -30,6 +34,7 @@ export class SettleWaiters {
         this.remove(id, added);
         added.resolve(view);
       },
+      withdraw: () => this.remove(id, added),
     };
   }
 
@@ -39,8 +44,9 @@ export class SettleWaiters {
    */
   async waitParked(id: string, read: () => Promise<ExecutionView>, settled: (view: ExecutionView) => boolean) {
     const waiter = this.add(id);
+    // Withdrawn, not rejected, when the read fails: the caller gets the error from here.
     const view = await read().catch((error: unknown) => {
-      this.reject(id, error);
+      waiter.withdraw();
       throw error;
     });
     if (settled(view)) waiter.settleWith(view);
