@@ -48,6 +48,7 @@ export class Inbox {
   private queue: Submission[] = [];
   private scheduled = false;
   private readonly waiters = new Map<number, CommandWaiter>();
+  private closedWith: SagaError | undefined;
 
   constructor(
     private readonly store: SagaStore,
@@ -56,6 +57,7 @@ export class Inbox {
 
   /** Appends a command for an execution this engine does not hold; resolves when it was applied. */
   submit(executionId: string, body: CommandBody): Promise<void> {
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       this.queue.push({ executionId, body, at: Date.now(), resolve, reject });
       if (this.scheduled) return;
@@ -103,8 +105,14 @@ export class Inbox {
     for (const { id } of commands) this.take(id)?.reject(error);
   }
 
-  /** Rejects every caller still waiting (the engine stops); their commands stay in the store. */
-  rejectAll(error: SagaError | StoreError): void {
+  /** Opens the inbox again (the engine starts). */
+  open(): void {
+    this.closedWith = undefined;
+  }
+
+  /** Rejects every caller still waiting, now and later (the engine stops); their commands stay in the store. */
+  close(error: SagaError | StoreError): void {
+    this.closedWith = error;
     for (const submission of this.queue.splice(0)) submission.reject(error);
     for (const [id, waiter] of this.waiters) {
       this.waiters.delete(id);
@@ -127,6 +135,10 @@ export class Inbox {
       appended = await this.store.appendCommands(batch);
     } catch (error) {
       for (const submission of batch) submission.reject(error);
+      return;
+    }
+    if (this.closedWith !== undefined) {
+      for (const submission of batch) submission.reject(this.closedWith);
       return;
     }
     const woken = new Set<string>();

@@ -45,12 +45,18 @@ export class Passivator {
   }
 
   start(): void {
+    this.inbox.open();
     this.poller.start();
   }
 
-  stop(error: SagaError): void {
+  /** Stops claiming; nothing new comes into memory. */
+  stop(): void {
     this.poller.stop();
-    this.inbox.rejectAll(error);
+  }
+
+  /** Rejects the callers whose commands were not applied (after the last commits settled theirs). */
+  close(error: SagaError): void {
+    this.inbox.close(error);
   }
 
   /**

@@ -308,11 +308,14 @@ export class SagaEngine {
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
     this.state = 'stopped';
-    this.passivator.stop(new InvalidOperationError('The engine stopped before the command was applied'));
+    this.passivator.stop();
     this.reloads.clear();
     const live = [...this.live.values()];
     for (const execution of live) execution.unsubscribe();
     await this.committer.idle();
+    // Let the callers of commands that just became durable hear so before the rest are refused.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.passivator.close(new InvalidOperationError('The engine stopped before the command was applied'));
     for (const execution of live) execution.actor.stop();
     this.settleWaiters.rejectAll(
       (id) => new InvalidOperationError(`The engine stopped before execution "${id}" settled`, { executionId: id }),
