@@ -43,8 +43,9 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     const stopOtlp = otlpUrl === undefined ? undefined : await startOtlp(otlpUrl);
     const statelyUrl = str(values, 'stately');
     const stately = statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
+    const store = sqliteStore(db);
     const engine = new SagaEngine({
-      store: sqliteStore(db),
+      store,
       sagas,
       ...(stately === undefined ? {} : { inspect: stately.inspect }),
     });
@@ -59,6 +60,8 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
       authAll: auth === 'all',
       staticDir: inspectorDir(),
     });
+    // CLI commands on this file find the server in its lock and go through it.
+    store.announce(running.url);
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
