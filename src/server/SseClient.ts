@@ -27,7 +27,8 @@ export class SseClient {
   private paused = false;
   private open = true;
   private readonly closeListeners: (() => void)[] = [];
-  private readonly roomWaiters: (() => void)[] = [];
+  private roomPromise: Promise<void> | undefined;
+  private releaseRoom: (() => void) | undefined;
   /** The most bytes this client ever had waiting (socket buffer and queue): for tests and metrics. */
   peakBufferedBytes = 0;
 
@@ -98,7 +99,10 @@ export class SseClient {
   /** Resolves when the client can take more without queueing, or is gone: for reads done for this client alone. */
   room(): Promise<void> {
     if (!this.paused || !this.open) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    // One promise per pause, however many ask.
+    return (this.roomPromise ??= new Promise((resolve) => {
+      this.releaseRoom = resolve;
+    }));
   }
 
   /** Closes the connection: frames cut short are not events, so the client resumes after its last whole one. */
@@ -128,7 +132,9 @@ export class SseClient {
   }
 
   private releaseWaiters(): void {
-    for (const resolve of this.roomWaiters.splice(0)) resolve();
+    this.releaseRoom?.();
+    this.releaseRoom = undefined;
+    this.roomPromise = undefined;
   }
 
   private notePeak(): void {

@@ -69,8 +69,10 @@ export class SseStreams {
   async streamExecution(id: string, req: Request, res: Response): Promise<void> {
     await this.engine.get(id); // 404 before the stream opens
     const client = this.open(res);
+    // Stored entries go out as fast as the client takes them; live ones are queued, within the bound.
     const off = await followJournal(this.engine, id, lastEventId(req) ?? 0, (followed) => {
       client.send(journalFrame(followed));
+      return client.room();
     });
     // Also at once when the client is already gone (dropped while the stored entries were sent).
     client.onClose(off);
