@@ -16,7 +16,11 @@ const hasBody = (headers: NodeJS.Dict<string | string[]>): boolean =>
 export const jsonOnly: RequestHandler = (req, _res, next) => {
   const type = req.headers['content-type'];
   const mediaType = type?.split(';')[0]?.trim().toLowerCase();
-  if (SAFE_METHODS.has(req.method) || mediaType === 'application/json' || (type === undefined && !hasBody(req.headers))) {
+  if (
+    SAFE_METHODS.has(req.method) ||
+    mediaType === 'application/json' ||
+    (type === undefined && !hasBody(req.headers))
+  ) {
     next();
     return;
   }

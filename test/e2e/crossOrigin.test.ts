@@ -47,7 +47,12 @@ describe.runIf(browserAvailable())('a page on another origin, in Chromium', () =
     page.evaluate(
       async ([target, text]) => {
         try {
-          await fetch(target, { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: text });
+          await fetch(target, {
+            method: 'POST',
+            mode: 'no-cors',
+            headers: { 'content-type': 'text/plain' },
+            body: text,
+          });
           return 'sent';
         } catch (error) {
           return String(error);
@@ -77,7 +82,7 @@ describe.runIf(browserAvailable())('a page on another origin, in Chromium', () =
       await new Promise((resolve) => (source.onopen = resolve));
       const first = new Promise<string>((resolve) =>
         source.addEventListener('journal', (message) =>
-          resolve(JSON.parse((message as MessageEvent<string>).data).entry.type),
+          resolve(JSON.parse((message as unknown as { data: string }).data).entry.type),
         ),
       );
       const response = await fetch(`${api}/api/executions`, {

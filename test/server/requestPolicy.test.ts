@@ -61,7 +61,13 @@ describe('content type', () => {
   it('should refuse a text/plain cancel with 415 and leave the execution running', async () => {
     const { url, call, engine } = await serve([waiting]);
     const { body } = await call('POST', '/api/executions', { saga: 'waiting', input: {} });
-    const response = await raw(url, 'POST', `/api/executions/${body.id}/cancel`, { 'content-type': 'text/plain' }, '{}');
+    const response = await raw(
+      url,
+      'POST',
+      `/api/executions/${body.id}/cancel`,
+      { 'content-type': 'text/plain' },
+      '{}',
+    );
     expect(response.status).toBe(415);
     expect((await engine.get(body.id)).status).toBe('Running');
   });
@@ -127,7 +133,13 @@ describe('Origin', () => {
     expect(preflight.headers['access-control-allow-origin']).toBe(app);
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
     expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toContain('content-type');
-    const created = await raw(url, 'POST', '/api/executions', { 'content-type': 'application/json', origin: app }, start);
+    const created = await raw(
+      url,
+      'POST',
+      '/api/executions',
+      { 'content-type': 'application/json', origin: app },
+      start,
+    );
     expect(created.status).toBe(201);
     expect(created.headers['access-control-allow-origin']).toBe(app);
     expect(created.headers['vary']).toContain('Origin');
@@ -136,7 +148,9 @@ describe('Origin', () => {
   });
 
   it('should refuse a cors entry that is not an origin, naming it', async () => {
-    await expect(serve([waiting], { cors: ['app.example.com'] })).rejects.toThrow(/"app\.example\.com" is not an origin/);
+    await expect(serve([waiting], { cors: ['app.example.com'] })).rejects.toThrow(
+      /"app\.example\.com" is not an origin/,
+    );
     await expect(serve([waiting], { cors: ['https://app.example.com/path'] })).rejects.toThrow(/without a path/);
   });
 });

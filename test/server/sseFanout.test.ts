@@ -85,9 +85,10 @@ describe('SSE fan-out', () => {
     );
     const resumed = await Promise.all(
       [0, 1, Math.floor(middle / 2), middle].map((from) =>
-        readSse(`${url}/api/stream`, { 'last-event-id': String(from) }, (e) => Number(e.id) === end).then(
-          (events) => ({ from, events }),
-        ),
+        readSse(`${url}/api/stream`, { 'last-event-id': String(from) }, (e) => Number(e.id) === end).then((events) => ({
+          from,
+          events,
+        })),
       ),
     );
     await running_;
