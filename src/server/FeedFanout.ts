@@ -74,7 +74,9 @@ export class FeedFanout {
    * when undefined) until the client goes away.
    */
   async follow(client: SseClient, after: number | undefined): Promise<void> {
-    let cursor = after ?? (await this.engine.feedEnd());
+    // An id past the end was seen on another feed (a replaced database): start at the end of this one.
+    const end = await this.engine.feedEnd();
+    let cursor = after === undefined ? end : Math.min(after, end);
     // Catch up alone to where the shared reader is (to the end when it is idle),
     // at the client's own pace: the store is the buffer.
     for (;;) {

@@ -100,4 +100,18 @@ describe('SSE fan-out', () => {
     const liveEvents = await live;
     expect(positions(liveEvents)).toEqual(range(middle + 1, end));
   });
+
+  it('should stream from the end to a client whose Last-Event-ID is past it, without holding up the others', async () => {
+    const { engine, url, running } = await serve([twoSteps]);
+    await engine.waitFor((await engine.execute(twoSteps, { n: 0 })).id);
+    const end = (await engine.feedEnd()) + 2 * ENTRIES_PER_EXECUTION;
+    const future = readSse(`${url}/api/stream`, { 'last-event-id': '999999' }, (e) => Number(e.id) === end);
+    await expect.poll(() => running.sseStats().clients).toBe(1);
+    const fresh = readSse(`${url}/api/stream`, {}, (e) => Number(e.id) === end);
+    await expect.poll(() => running.sseStats().clients).toBe(2);
+    for (const n of [1, 2]) await engine.waitFor((await engine.execute(twoSteps, { n })).id);
+    const expected = range(end - 2 * ENTRIES_PER_EXECUTION + 1, end);
+    expect(positions(await future)).toEqual(expected);
+    expect(positions(await fresh)).toEqual(expected);
+  });
 });
