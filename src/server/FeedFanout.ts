@@ -83,9 +83,9 @@ export class FeedFanout {
       if (!client.isOpen) return;
       if (this.unsubscribe !== undefined && cursor >= this.position) break;
       const page = await this.engine.feed(cursor, PAGE);
-      if (page.length > 0) {
-        for (const chunk of chunksOf(page)) if (!client.send(chunk.buffer)) return;
-        cursor = page[page.length - 1]?.position ?? cursor;
+      for (const chunk of chunksOf(page)) {
+        if (!client.send(chunk.buffer)) return;
+        cursor = chunk.positions[chunk.positions.length - 1] ?? cursor;
         await client.room();
       }
       if (page.length < PAGE && this.unsubscribe === undefined) break;

@@ -108,4 +108,14 @@ describe('SSE backpressure', () => {
     expect(positions(events)).toEqual(consecutive(1, n * 4));
     expect(running.sseStats().dropped).toBe(0);
   });
+
+  it('should replay a backlog far larger than the buffer to a reading client at its pace, without dropping it', async () => {
+    const { engine, url, running } = await serve([bulky], { sseBufferBytes: BUFFER });
+    const blob = 'z'.repeat(20 * 1024);
+    for (let i = 0; i < 300; i += 1) await engine.waitFor((await engine.execute('bulky', { blob })).id);
+    const end = await engine.feedEnd();
+    const events = await readSse(`${url}/api/stream`, { 'last-event-id': '0' }, (e) => Number(e.id) === end);
+    expect(positions(events)).toEqual(consecutive(1, end));
+    expect(running.sseStats().dropped).toBe(0);
+  });
 });
