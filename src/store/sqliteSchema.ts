@@ -38,9 +38,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
   `,
+  `
+  -- One engine process per file: the holder's row, renewed by its heartbeat (sqliteLock.ts).
+  CREATE TABLE engine_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    address TEXT,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
 
   // ---- Passivation (issue #13): parked executions, wake-ups and the durable inbox. ----
-  // (Renumber at merge if another migration lands first: it only has to come after the first one.)
+  // (Migration 3, after main's engine_lock; renumber again if another one lands first.)
   `
   ALTER TABLE executions ADD COLUMN wake_at INTEGER;
   ALTER TABLE executions ADD COLUMN parked INTEGER NOT NULL DEFAULT 0;

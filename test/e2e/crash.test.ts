@@ -100,7 +100,7 @@ describe('crash safety', () => {
     const ledgerDb = join(dir, 'ledger.db');
     const first = startWorker(['backoff', engineDb, ledgerDb]);
     await first.ready;
-    const store = sqliteStore(engineDb);
+    const store = sqliteStore(engineDb, { readOnly: true });
     await store.init();
     let dueAt: number | undefined;
     // Generous: under a loaded CI machine the worker can take seconds to get there.
