@@ -15,6 +15,8 @@ interface Submission {
 
 interface CommandWaiter {
   readonly executionId: string;
+  /** Applied in memory: its caller hears once the write that settles it is durable (or failed). */
+  applied?: boolean;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -74,6 +76,8 @@ export class Inbox {
     for (const command of fresh) {
       const error = applyOperation(live, command.body);
       live.lastCommandId = command.id;
+      const waiter = this.waiters.get(command.id);
+      if (waiter !== undefined) waiter.applied = true;
       live.pendingCommands.push(
         error === undefined ? { id: command.id } : { id: command.id, refusal: refusalOf(error) },
       );
@@ -110,11 +114,15 @@ export class Inbox {
     this.closedWith = undefined;
   }
 
-  /** Rejects every caller still waiting, now and later (the engine stops); their commands stay in the store. */
+  /**
+   * Rejects the callers of commands not applied yet, now and later (the engine stops); their
+   * commands stay in the store. Applied ones hear from their write's commit.
+   */
   close(error: SagaError | StoreError): void {
     this.closedWith = error;
     for (const submission of this.queue.splice(0)) submission.reject(error);
     for (const [id, waiter] of this.waiters) {
+      if (waiter.applied === true) continue;
       this.waiters.delete(id);
       waiter.reject(error);
     }

@@ -313,10 +313,12 @@ export class SagaEngine {
     const live = [...this.live.values()];
     for (const execution of live) execution.unsubscribe();
     await this.committer.idle();
-    // Let the callers of commands that just became durable hear so before the rest are refused.
-    await new Promise((resolve) => setImmediate(resolve));
-    this.passivator.close(new InvalidOperationError('The engine stopped before the command was applied'));
     for (const execution of live) execution.actor.stop();
+    this.passivator.close(
+      new InvalidOperationError(
+        "The engine stopped before the command was applied: it stays in the execution's inbox, applied or refused when the execution next runs",
+      ),
+    );
     this.settleWaiters.rejectAll(
       (id) => new InvalidOperationError(`The engine stopped before execution "${id}" settled`, { executionId: id }),
     );
@@ -375,7 +377,7 @@ export class SagaEngine {
       return this.notRunningHere(stored.id, stored.status);
     }
     try {
-      this.checkDefinition(stored);
+      this.registry.forStored(stored);
       return undefined;
     } catch (error) {
       if (error instanceof SagaError) return error;
@@ -383,23 +385,8 @@ export class SagaEngine {
     }
   }
 
-  /** The registered saga a stored execution resumes on, or the error that refuses it. */
-  private checkDefinition(stored: StoredExecution): RegisteredSaga {
-    const registered = this.registry.version(stored.saga, stored.version);
-    if (registered.definition.hash !== stored.definitionHash) {
-      throw new DefinitionMismatchError(
-        stored.saga,
-        stored.version,
-        stored.definitionHash,
-        registered.definition.hash,
-        stored.id,
-      );
-    }
-    return registered;
-  }
-
   private resume(stored: StoredExecution): void {
-    const registered = this.checkDefinition(stored);
+    const registered = this.registry.forStored(stored);
     const actor = createActor(registered.machine, {
       snapshot: JSON.parse(stored.snapshot) as never,
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),

@@ -2,8 +2,9 @@ import type { AnyStateMachine } from 'xstate';
 import { compileWithHooks, type TestOnlyCompileOptions } from '../compile/compile.js';
 import type { SagaPlan } from '../compile/sagaPlan.js';
 import type { EffectHooks } from '../compile/stepActors.js';
-import { SagaDefinitionError, UnknownSagaError } from '../definition/errors.js';
+import { DefinitionMismatchError, SagaDefinitionError, UnknownSagaError } from '../definition/errors.js';
 import type { AnySagaDefinition } from '../definition/types.js';
+import type { StoredExecution } from '../store/SagaStore.js';
 
 /** One registered saga version with its compiled machine. */
 export interface RegisteredSaga {
@@ -60,5 +61,20 @@ export class SagaRegistry {
   /** The newest version of every saga. */
   all(): RegisteredSaga[] {
     return [...this.byName.keys()].map((name) => this.latest(name));
+  }
+
+  /** The version a stored execution resumes on; DefinitionMismatchError when its shape changed. */
+  forStored(stored: Pick<StoredExecution, 'id' | 'saga' | 'version' | 'definitionHash'>): RegisteredSaga {
+    const registered = this.version(stored.saga, stored.version);
+    if (registered.definition.hash !== stored.definitionHash) {
+      throw new DefinitionMismatchError(
+        stored.saga,
+        stored.version,
+        stored.definitionHash,
+        registered.definition.hash,
+        stored.id,
+      );
+    }
+    return registered;
   }
 }
