@@ -527,7 +527,14 @@ class SqliteStore implements SqliteSagaStore {
  * or with a zeroed header loses the commits it held silently (see the README).
  */
 function checkIntegrity(db: Database.Database): void {
-  const rows = db.pragma('quick_check(10)') as { quick_check: string }[];
+  let rows: { quick_check: string }[];
+  try {
+    rows = db.pragma('quick_check(10)') as { quick_check: string }[];
+  } catch (error) {
+    // A corrupt schema page fails the check itself: say so the same way.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`the file is corrupt (PRAGMA quick_check: ${reason}); restore it from a backup`);
+  }
   const problems = rows.map((r) => r.quick_check.replace(/\s+/g, ' ')).filter((p) => p !== 'ok');
   if (problems.length > 0) {
     throw new Error(`the file is corrupt (PRAGMA quick_check: ${problems.join('; ')}); restore it from a backup`);
