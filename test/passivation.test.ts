@@ -208,6 +208,30 @@ describe('passivation', () => {
     expect((await second.waitFor(parked.id)).status).toBe('Completed');
   });
 
+  it('should apply on start() a command a crash left pending for an execution that was moving', async () => {
+    const r = recorder();
+    const saga = defineSaga({
+      name: 'moving',
+      version: 1,
+      input: z.object({}),
+      steps: [r.step('forever', { hang: true })],
+    });
+    const store = memoryStore();
+    const first = await engineWith([saga], store);
+    const { id } = await first.execute(saga, {});
+    await until(async () => (await first.journal(id)).some((e) => e.type === 'StepStarted'));
+    await first.stop();
+    // Appended, durable, but the engine that should apply it is gone.
+    await store.init();
+    const [command] = await store.appendCommands([
+      { executionId: id, body: { kind: 'cancel', reason: 'late' }, at: 1 },
+    ]);
+    const second = await engineWith([saga], store);
+    expect((await second.waitFor(id)).status).toBe('Compensated');
+    expect(await store.getCommand(command?.id ?? 0)).toMatchObject({ state: 'applied' });
+    expect((await second.journal(id)).filter((e) => e.type === 'CancelRequested')).toHaveLength(1);
+  });
+
   it('should reject waitFor on an unknown execution without leaving a rejected waiter behind', async () => {
     const { saga } = approvalSaga();
     const engine = await engineWith([saga]);
