@@ -50,6 +50,8 @@ export class Inbox {
   private queue: Submission[] = [];
   private scheduled = false;
   private readonly waiters = new Map<number, CommandWaiter>();
+  /** How many waiters each execution has, so `awaited` is O(1). */
+  private readonly perExecution = new Map<string, number>();
   private closedWith: SagaError | undefined;
 
   constructor(
@@ -100,8 +102,7 @@ export class Inbox {
 
   /** Whether a caller in this process waits for a command of this execution. */
   awaited(executionId: string): boolean {
-    for (const waiter of this.waiters.values()) if (waiter.executionId === executionId) return true;
-    return false;
+    return this.perExecution.has(executionId);
   }
 
   /** Rejects the callers of these commands (the execution cannot be resumed here). */
@@ -123,14 +124,18 @@ export class Inbox {
     for (const submission of this.queue.splice(0)) submission.reject(error);
     for (const [id, waiter] of this.waiters) {
       if (waiter.applied === true) continue;
-      this.waiters.delete(id);
+      this.take(id);
       waiter.reject(error);
     }
   }
 
   private take(id: number): CommandWaiter | undefined {
     const waiter = this.waiters.get(id);
+    if (waiter === undefined) return undefined;
     this.waiters.delete(id);
+    const left = (this.perExecution.get(waiter.executionId) ?? 1) - 1;
+    if (left > 0) this.perExecution.set(waiter.executionId, left);
+    else this.perExecution.delete(waiter.executionId);
     return waiter;
   }
 
@@ -156,6 +161,7 @@ export class Inbox {
         void this.gone(submission);
         return;
       }
+      this.perExecution.set(submission.executionId, (this.perExecution.get(submission.executionId) ?? 0) + 1);
       this.waiters.set(command.id, {
         executionId: submission.executionId,
         resolve: submission.resolve,

@@ -1,4 +1,4 @@
-import { ExecutionNotFoundError, SagaError } from '../definition/errors.js';
+import { ExecutionNotFoundError, InvalidOperationError, SagaError } from '../definition/errors.js';
 import type { CommandBody } from '../store/InboxCommand.js';
 import { FINAL_STATUSES, type ClaimedExecution, type SagaStore, type StoredExecution } from '../store/SagaStore.js';
 import { applyOperation } from './applyOperation.js';
@@ -98,8 +98,15 @@ export class Passivator {
       if (live === undefined) {
         try {
           this.host.resume(stored);
-        } catch (error) {
-          if (!(error instanceof SagaError)) throw error;
+        } catch (cause) {
+          // One execution that cannot resume must not keep the rest of the batch from moving.
+          const error =
+            cause instanceof SagaError
+              ? cause
+              : new InvalidOperationError(`Execution "${stored.id}" cannot be resumed: ${String(cause)}`, {
+                  executionId: stored.id,
+                  cause,
+                });
           // Left unparked, so the next start() reports it too.
           this.host.refuse(stored.id, error);
           this.inbox.reject(commands, error);
