@@ -11,6 +11,12 @@ import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
 import { SseStreams } from './SseStreams.js';
+import { withWaiting } from './withWaiting.js';
+
+// The inspector's icon, so a browser's request for /favicon.ico is not a 404.
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f2937"/>' +
+  '<path d="M7 11h12M7 11l4-4M25 21H13M25 21l-4 4" stroke="#38bdf8" stroke-width="3" fill="none" stroke-linecap="round"/></svg>';
 
 export interface AppOptions {
   readonly engine: SagaEngine;
@@ -59,6 +65,7 @@ export function createApp(options: AppOptions) {
   const { engine } = options;
   const streams = new SseStreams(engine, { bufferBytes: options.sseBufferBytes });
   const metrics = new PrometheusMetrics(engine, () => streams.stats());
+  const described = withWaiting(engine);
   const app = express();
   app.disable('x-powered-by');
   // Who may ask comes before what is asked: Host, then Origin, then the body's type.
@@ -83,6 +90,9 @@ export function createApp(options: AppOptions) {
     }),
   );
 
+  app.get('/favicon.ico', (_req, res) => {
+    res.type('image/svg+xml').set('cache-control', 'max-age=86400').send(FAVICON);
+  });
   app.get('/api/sagas', reading, (_req, res) => {
     res.json({ items: engine.sagas().map(sagaSummary) });
   });
@@ -109,19 +119,26 @@ export function createApp(options: AppOptions) {
     route(async (req, res) => {
       const query = parseRequest(listQuery, req.query, 'query');
       const { status, ...rest } = query;
-      res.json(
-        await engine.list({
-          ...rest,
-          ...(status === undefined ? {} : { status: status as ExecutionStatus | ExecutionStatus[] }),
-        }),
-      );
+      const page = await engine.list({
+        ...rest,
+        ...(status === undefined ? {} : { status: status as ExecutionStatus | ExecutionStatus[] }),
+      });
+      res.json({ items: page.items.map(described), nextCursor: page.nextCursor });
+    }),
+  );
+  app.get(
+    '/api/counts',
+    reading,
+    route(async (_req, res) => {
+      // From the store, like /metrics: every execution counts, not one page of them.
+      res.json({ items: await engine.counts() });
     }),
   );
   app.get(
     '/api/executions/:id',
     reading,
     route(async (req, res) => {
-      res.json(await engine.get(param(req, 'id')));
+      res.json(described(await engine.get(param(req, 'id'))));
     }),
   );
   app.get(
@@ -138,7 +155,7 @@ export function createApp(options: AppOptions) {
     route(async (req, res) => {
       const { reason } = parseRequest(cancelBody, req.body ?? {}, 'body');
       await engine.cancel(param(req, 'id'), reason);
-      res.json(await engine.get(param(req, 'id')));
+      res.json(described(await engine.get(param(req, 'id'))));
     }),
   );
   app.post(
@@ -147,7 +164,7 @@ export function createApp(options: AppOptions) {
     route(async (req, res) => {
       parseRequest(retryBody, req.body ?? {}, 'body');
       await engine.retry(param(req, 'id'));
-      res.json(await engine.get(param(req, 'id')));
+      res.json(described(await engine.get(param(req, 'id'))));
     }),
   );
   app.post(
@@ -156,7 +173,7 @@ export function createApp(options: AppOptions) {
     route(async (req, res) => {
       const event = parseRequest(sendBody, req.body, 'body');
       await engine.send(param(req, 'id'), event);
-      res.json(await engine.get(param(req, 'id')));
+      res.json(described(await engine.get(param(req, 'id'))));
     }),
   );
   app.get(
