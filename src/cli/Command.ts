@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeHolder } from '../store/sqliteLock.js';
 import { sqliteFileHolder } from '../store/sqliteStore.js';
@@ -22,12 +22,27 @@ export const COMMON_OPTIONS: OptionSpec = {
 };
 
 export const COMMON_HELP = `Common options:
-  --db FILE         SQLite file (default data/sagachart.db)
-  --machines DIR    folder of saga modules (default: the example sagas)
+  --db FILE         SQLite file (default data/sagachart.db, under the current directory)
+  --machines DIR    folder of saga modules, .js or .ts (default: the example sagas)
   --url URL         talk to a running server instead of the SQLite file
   --token TOKEN     bearer token for --url (default $SAGACHART_TOKEN)
   --json            machine-readable output
   -h, --help        this help`;
+
+/** The options of commands that read saga definitions only (paths, test): no database, no server. */
+export const DEFINITION_OPTIONS: OptionSpec = {
+  machines: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+export const DEFINITION_HELP = `Options:
+  --machines DIR    folder of saga modules, .js or .ts (default: the example sagas)
+  --json            machine-readable output
+  -h, --help        this help`;
+
+/** Commands that never open the database nor a server: their help lists no --db, --url or --token. */
+export const DEFINITION_COMMANDS: readonly string[] = ['paths', 'test'];
 
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -91,11 +106,14 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
     io?.err(`${file} is held by the server at ${holder.address} (pid ${holder.pid}): using it`);
     return remoteClient(holder.address, token);
   }
-  return localClient({
-    db: file,
-    machines: str(values, 'machines') ?? defaultMachinesDir(),
-    createDir: db === undefined,
-  });
+  // Relative to the working directory: say which file that is, every time.
+  io?.err(`database: ${resolve(file)}`);
+  const machines = str(values, 'machines') ?? defaultMachinesDir();
+  const client = await localClient({ db: file, machines, createDir: db === undefined });
+  const sagas = client.engine.sagas().map((s) => `${s.name} v${s.version}`);
+  const shown = relative(process.cwd(), machines);
+  io?.err(`sagas: ${sagas.join(', ')} (from ${shown === '' ? '.' : shown.startsWith('..') ? resolve(machines) : shown})`);
+  return client;
 }
 
 /** Runs `fn` with a client and always closes it. */

@@ -66,9 +66,16 @@ export async function localClient(options: {
       await untilParked(engine, id);
     },
     follow: async (id, onEntry) => {
-      const off = await followJournal(engine, id, 0, ({ status, entry }) => onEntry({ status, entry }));
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const off = await followJournal(engine, id, 0, ({ status, entry }) => {
+        const verdict = onEntry({ status, entry });
+        if (verdict === true) stop();
+        else if (verdict instanceof Promise) void verdict.then((yes) => yes && stop(), stop);
+      });
       try {
-        return await engine.waitFor(id);
+        await Promise.race([engine.waitFor(id), stopped]);
+        return await engine.get(id);
       } finally {
         off();
       }

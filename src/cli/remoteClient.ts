@@ -76,7 +76,7 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
               status: ExecutionView['status'];
               entry: JournalEntry;
             };
-            onEntry(item);
+            if ((await onEntry(item)) === true) return await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
             if (
               item.entry.type.startsWith('Saga') &&
               SETTLED_STATUSES.includes(item.status) &&

@@ -11,11 +11,50 @@ const isDefinition = (value: unknown): value is AnySagaDefinition =>
   typeof (value as AnySagaDefinition).name === 'string' &&
   Array.isArray((value as AnySagaDefinition).steps);
 
+const isTypeScript = (name: string) => ['.ts', '.mts', '.cts'].includes(extname(name)) && !/\.d\.[mc]?ts$/.test(name);
+
+/** Whether this process already loads TypeScript itself (tsx, vitest, or Node's own type stripping). */
+const loadsTypeScript = () =>
+  process.execArgv.some((a) => a.includes('tsx') || a.includes('strip-types')) ||
+  process.env['VITEST'] !== undefined ||
+  (process.features as { typescript?: unknown }).typescript !== undefined;
+
+type Importer = (file: string) => Promise<Record<string, unknown>>;
+
 /**
- * Imports every module directly in `dir` (.js and .mjs; .ts too when the
- * process can load TypeScript) and collects the saga definitions they export.
+ * How to import a TypeScript module here: natively when the process can,
+ * else through tsx's `tsImport` (scoped: it registers no global hooks).
+ * Throws a SagaDefinitionError saying what to do when neither works.
  */
-export async function loadSagas(dir: string): Promise<AnySagaDefinition[]> {
+async function typeScriptImporter(folder: string, files: readonly string[]): Promise<Importer> {
+  if (loadsTypeScript()) return (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+  let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+  try {
+    ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
+  } catch (cause) {
+    throw new SagaDefinitionError(
+      `${folder} holds TypeScript (${files.join(', ')}), and this process cannot load it: ` +
+        'install tsx beside sagachart (npm install --save-dev tsx), run with node --import tsx, ' +
+        'or compile the sagas to .js',
+      'machines-folder',
+      { cause },
+    );
+  }
+  return (file) => tsImport(pathToFileURL(file).href, import.meta.url) as Promise<Record<string, unknown>>;
+}
+
+/** What `loadSagas` found: the definitions, and the files they came from. */
+export interface LoadedSagas extends Array<AnySagaDefinition> {
+  /** `name@version` → the file that exported it. */
+  readonly files?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Imports every module directly in `dir` (.js and .mjs, and .ts/.mts through
+ * tsx when the process does not load TypeScript itself) and collects the saga
+ * definitions they export.
+ */
+export async function loadSagas(dir: string): Promise<LoadedSagas> {
   const folder = resolve(dir);
   let names: string[];
   try {
@@ -23,19 +62,33 @@ export async function loadSagas(dir: string): Promise<AnySagaDefinition[]> {
   } catch (cause) {
     throw new SagaDefinitionError(`Cannot read the sagas folder ${folder}`, 'machines-folder', { cause });
   }
-  const canLoadTs = process.execArgv.some((a) => a.includes('tsx')) || process.env['VITEST'] !== undefined;
-  const extensions = canLoadTs ? ['.js', '.mjs', '.ts'] : ['.js', '.mjs'];
+  const modules = names
+    .sort()
+    .filter((name) => ['.js', '.mjs'].includes(extname(name)) || isTypeScript(name))
+    .filter((name) => statSync(join(folder, name)).isFile());
+  const typescript = modules.filter(isTypeScript);
+  const importTs = typescript.length === 0 ? undefined : await typeScriptImporter(folder, typescript);
   const found = new Map<string, AnySagaDefinition>();
-  for (const name of names.sort()) {
+  const files = new Map<string, string>();
+  for (const name of modules) {
     const file = join(folder, name);
-    if (!extensions.includes(extname(name)) || name.endsWith('.d.ts') || !statSync(file).isFile()) continue;
-    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    let module: Record<string, unknown>;
+    try {
+      module = isTypeScript(name) && importTs !== undefined ? await importTs(file) : await import(pathToFileURL(file).href);
+    } catch (cause) {
+      if (cause instanceof SagaDefinitionError) throw cause;
+      throw new SagaDefinitionError(`Cannot load ${file}: ${(cause as Error).message}`, 'machines-folder', { cause });
+    }
     for (const value of Object.values(module)) {
-      if (isDefinition(value)) found.set(`${value.name}@${value.version}`, value);
+      if (isDefinition(value)) {
+        found.set(`${value.name}@${value.version}`, value);
+        files.set(`${value.name}@${value.version}`, name);
+      }
     }
   }
   if (found.size === 0) {
-    throw new SagaDefinitionError(`No saga definitions found in ${folder}`, 'machines-folder');
+    const looked = modules.length === 0 ? 'no .js, .mjs or .ts modules' : `none in ${modules.join(', ')}`;
+    throw new SagaDefinitionError(`No saga definitions found in ${folder} (${looked})`, 'machines-folder');
   }
-  return [...found.values()];
+  return Object.assign([...found.values()], { files });
 }

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { ExecutionStatus } from '../../store/SagaStore.js';
+import { waitingFor } from '../../runtime/waitingFor.js';
 import { CliError } from '../CliError.js';
 import { str, withClient, type Command } from '../Command.js';
 import { stepTimer } from '../../events/journalTimeline.js';
 import { formatEntry } from '../format/timeline.js';
+import { summaryFor, waitingLines } from '../format/waitingLines.js';
 
-/** Exit codes of `run`, one per outcome, so scripts can branch on them. */
+/** Exit codes of `run` (and of `retry`, `cancel`, `send` with --wait), one per outcome, so scripts can branch on them. */
 export const EXIT_CODES: Record<ExecutionStatus, number> = {
   Completed: 0,
   Compensated: 2,
@@ -14,13 +17,28 @@ export const EXIT_CODES: Record<ExecutionStatus, number> = {
   Compensating: 4,
 };
 
+/** Exit code 4 says: not settled, it waits (for an event, or still runs when we stopped watching). */
+export const EXIT_HELP = 'Exit code: 0 Completed, 2 Compensated, 3 Failed, 4 still running (e.g. waiting for an event), 1 bad usage or error.';
+
+/** Parses a JSON option given inline or as `@file`; a clear CliError for a missing file or bad JSON. */
 export function readJsonArgument(raw: string | undefined, what: string): unknown {
   if (raw === undefined) return {};
-  const text = raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw;
+  let text = raw;
+  if (raw.startsWith('@')) {
+    const file = raw.slice(1);
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (cause) {
+      const code = (cause as { code?: string }).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (cause as Error).message;
+      throw new CliError(`${what} ${raw}: cannot read ${resolve(file)} (${why})`, 1);
+    }
+  }
   try {
     return JSON.parse(text) as unknown;
-  } catch {
-    throw new CliError(`${what} is not valid JSON${raw.startsWith('@') ? ` (in ${raw.slice(1)})` : ''}`, 1, true);
+  } catch (cause) {
+    const where = raw.startsWith('@') ? ` (in ${raw.slice(1)})` : '';
+    throw new CliError(`${what} is not valid JSON${where}: ${(cause as Error).message}`, 1, true);
   }
 }
 
@@ -29,8 +47,9 @@ export const run: Command = {
   summary: 'start a saga and watch it live until it settles',
   usage: `sagachart run <saga> [--input JSON|@file] [--id ID] [--key KEY] [--detach]
 
-Prints each step as it happens, then the outcome.
-Exit code: 0 Completed, 2 Compensated, 3 Failed, 1 bad usage or error.`,
+Prints each step as it happens, then the outcome. When the execution waits
+for an event, says which (and the command that sends it) and exits with 4.
+${EXIT_HELP}`,
   options: {
     input: { type: 'string' },
     id: { type: 'string' },
@@ -51,21 +70,24 @@ Exit code: 0 Completed, 2 Compensated, 3 Failed, 1 bad usage or error.`,
         return 0;
       }
       if (values['json'] !== true) out(`${existing ? 'following existing' : 'started'} ${saga} ${id}`);
+      const sagas = await client.sagas();
+      const awaits = new Set(sagas.flatMap((s) => s.steps.filter((x) => x.kind === 'awaitEvent').map((x) => x.name)));
       const timer = stepTimer();
       let first: number | undefined;
       const outcome = await client.follow(id, ({ entry }) => {
         first ??= entry.at;
         if (values['json'] !== true) out(formatEntry(entry, first, timer));
+        // An awaited event may never come: stop watching once the execution waits for it.
+        if (entry.type !== 'StepStarted' || entry.step === undefined || !awaits.has(entry.step)) return;
+        return client.get(id).then((view) => {
+          const summary = summaryFor(sagas, view);
+          return summary !== undefined && waitingFor(view, summary).some((w) => w.kind === 'event');
+        });
       });
       if (values['json'] === true) out(JSON.stringify(outcome));
       else {
         out(`${outcome.status}: ${id}`);
-        if (outcome.status === 'Failed' && outcome.failure !== null) {
-          out(
-            `A person must act: ${outcome.failure.step} gave up after ${outcome.failure.attempts} attempt(s) (${outcome.failure.message}).`,
-          );
-          out(`Fix the cause, then: sagachart retry ${id}`);
-        }
+        waitingLines(outcome, summaryFor(sagas, outcome), values).forEach(out);
       }
       return EXIT_CODES[outcome.status];
     });
