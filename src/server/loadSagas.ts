@@ -13,34 +13,33 @@ const isDefinition = (value: unknown): value is AnySagaDefinition =>
 
 const isTypeScript = (name: string) => ['.ts', '.mts', '.cts'].includes(extname(name)) && !/\.d\.[mc]?ts$/.test(name);
 
-/** Whether this process already loads TypeScript itself (tsx, vitest, or Node's own type stripping). */
-const loadsTypeScript = () =>
-  process.execArgv.some((a) => a.includes('tsx') || a.includes('strip-types')) ||
-  process.env['VITEST'] !== undefined ||
-  (process.features as { typescript?: unknown }).typescript !== undefined;
-
 type Importer = (file: string) => Promise<Record<string, unknown>>;
 
+const importNative: Importer = (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+
 /**
- * How to import a TypeScript module here: natively when the process can,
- * else through tsx's `tsImport` (scoped: it registers no global hooks).
- * Throws a SagaDefinitionError saying what to do when neither works.
+ * Imports a TypeScript module: natively when the process can (tsx, vitest,
+ * Node's type stripping), else through tsx's `tsImport` (scoped: it registers
+ * no global hooks). Says what to do when neither works.
  */
-async function typeScriptImporter(folder: string, files: readonly string[]): Promise<Importer> {
-  if (loadsTypeScript()) return (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+async function importTypeScript(file: string): Promise<Record<string, unknown>> {
+  try {
+    return await importNative(file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
   let tsImport: (specifier: string, parent: string) => Promise<unknown>;
   try {
     ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
   } catch (cause) {
     throw new SagaDefinitionError(
-      `${folder} holds TypeScript (${files.join(', ')}), and this process cannot load it: ` +
-        'install tsx beside sagachart (npm install --save-dev tsx), run with node --import tsx, ' +
-        'or compile the sagas to .js',
+      `${file} is TypeScript, and this process cannot load it: install tsx beside sagachart ` +
+        '(npm install --save-dev tsx), run with node --import tsx, or compile the sagas to .js',
       'machines-folder',
       { cause },
     );
   }
-  return (file) => tsImport(pathToFileURL(file).href, import.meta.url) as Promise<Record<string, unknown>>;
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
 }
 
 /** What `loadSagas` found: the definitions, and the files they came from. */
@@ -66,15 +65,13 @@ export async function loadSagas(dir: string): Promise<LoadedSagas> {
     .sort()
     .filter((name) => ['.js', '.mjs'].includes(extname(name)) || isTypeScript(name))
     .filter((name) => statSync(join(folder, name)).isFile());
-  const typescript = modules.filter(isTypeScript);
-  const importTs = typescript.length === 0 ? undefined : await typeScriptImporter(folder, typescript);
   const found = new Map<string, AnySagaDefinition>();
   const files = new Map<string, string>();
   for (const name of modules) {
     const file = join(folder, name);
     let module: Record<string, unknown>;
     try {
-      module = isTypeScript(name) && importTs !== undefined ? await importTs(file) : await import(pathToFileURL(file).href);
+      module = isTypeScript(name) ? await importTypeScript(file) : await importNative(file);
     } catch (cause) {
       if (cause instanceof SagaDefinitionError) throw cause;
       throw new SagaDefinitionError(`Cannot load ${file}: ${(cause as Error).message}`, 'machines-folder', { cause });
