@@ -21,14 +21,10 @@ const where = (args: string[], db: string) =>
       ];
 
 function cli(args: string[], db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli-')), 'cli.db')) {
-  const result = spawnSync(
-    process.execPath,
-    [BIN, ...args, ...where(args, db)],
-    {
-      encoding: 'utf8',
-      cwd: root,
-    },
-  );
+  const result = spawnSync(process.execPath, [BIN, ...args, ...where(args, db)], {
+    encoding: 'utf8',
+    cwd: root,
+  });
   return { code: result.status, out: result.stdout, err: result.stderr, db };
 }
 
@@ -43,7 +39,9 @@ describe('the sagachart binary', () => {
     expect(result.out).toContain(`${status}: `);
     expect(result.out).toMatch(/StepStarted\s+reserve #1/);
     if (status === 'Failed') {
-      expect(result.out).toContain('Now: waits for a person: notify gave up after 2 attempt(s) (Error: mail server down)');
+      expect(result.out).toContain(
+        'Now: waits for a person: notify gave up after 2 attempt(s) (Error: mail server down)',
+      );
       expect(result.out).toContain(`fix the cause, then: sagachart retry`);
     }
     if (status === 'Compensated') expect(result.out).toMatch(/StepCompensated\s+reserve #1/);
@@ -107,7 +105,9 @@ describe('the sagachart binary', () => {
   it('should name a missing @file instead of printing a stack trace', () => {
     const result = cli(['run', 'quick', '--input', '@no-such-input.json']);
     expect(result.code).toBe(1);
-    expect(result.err).toContain(`--input @no-such-input.json: cannot read ${join(root, 'no-such-input.json')} (no such file)`);
+    expect(result.err).toContain(
+      `--input @no-such-input.json: cannot read ${join(root, 'no-such-input.json')} (no such file)`,
+    );
     expect(result.err).not.toMatch(/\n\s+at /);
   });
 

@@ -20,7 +20,11 @@ export function paintSaga(diagram: SagaDiagram, saga: SagaSummary, entries: read
   const groups = new Map<string, string[]>();
   for (const s of saga.steps) {
     if (s.kind === 'awaitEvent') awaits.add(s.name);
-    if (s.kind === 'parallel') groups.set(s.name, (s.branches ?? []).map((b) => b.name));
+    if (s.kind === 'parallel')
+      groups.set(
+        s.name,
+        (s.branches ?? []).map((b) => b.name),
+      );
   }
   const fates = new Map<string, Fate>();
   const compensatedSteps = new Set<string>();

@@ -22,7 +22,10 @@ export function panZoom(
 ): PanZoom {
   const view = { x: 0, y: 0, w: width, h: height };
   let boxH = Math.min(height, options.maxHeight);
-  const box = h('div', { class: 'viewport', ...(options.testId === undefined ? {} : { 'data-testid': options.testId }) });
+  const box = h('div', {
+    class: 'viewport',
+    ...(options.testId === undefined ? {} : { 'data-testid': options.testId }),
+  });
   drawing.setAttribute('width', '100%');
   drawing.setAttribute('preserveAspectRatio', 'xMidYMin meet');
   box.append(drawing);
@@ -57,7 +60,11 @@ export function panZoom(
       event.preventDefault();
       const rect = box.getBoundingClientRect();
       const s = pixelsPerUnit();
-      zoom(event.deltaY < 0 ? 1.15 : 1 / 1.15, view.x + (event.clientX - rect.left) / s, view.y + (event.clientY - rect.top) / s);
+      zoom(
+        event.deltaY < 0 ? 1.15 : 1 / 1.15,
+        view.x + (event.clientX - rect.left) / s,
+        view.y + (event.clientY - rect.top) / s,
+      );
     },
     { passive: false },
   );

@@ -75,7 +75,8 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   const pivotIndex = steps.findIndex((s) => s.pivot === true);
   // Failures up to and including the pivot roll back; after it they go forward or to a person.
   const lastRollback = pivotIndex === -1 ? steps.length - 1 : pivotIndex;
-  const compensable = (s: StepSummary, i: number) => i < (pivotIndex === -1 ? steps.length : pivotIndex) && s.compensable === true;
+  const compensable = (s: StepSummary, i: number) =>
+    i < (pivotIndex === -1 ? steps.length : pivotIndex) && s.compensable === true;
   const undoable = (s: StepSummary, i: number): StepSummary[] =>
     s.kind === 'parallel'
       ? i < (pivotIndex === -1 ? steps.length : pivotIndex)
@@ -153,8 +154,14 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
 
   const drawNode = (key: string, box: Box, title: string, sub: string[], cls: string) => {
     const group = svg('g', { class: `saga-node ${cls}`, 'data-node': key, tabindex: '0' });
-    group.append(svg('rect', { x: box.x, y: box.y, width: box.w, height: box.h, rx: cls.includes('end') ? box.h / 2 : 7 }));
-    const name = svg('text', { x: box.x + box.w / 2, y: box.y + (sub.length > 0 ? 18 : box.h / 2 + 4.5), class: 'name' });
+    group.append(
+      svg('rect', { x: box.x, y: box.y, width: box.w, height: box.h, rx: cls.includes('end') ? box.h / 2 : 7 }),
+    );
+    const name = svg('text', {
+      x: box.x + box.w / 2,
+      y: box.y + (sub.length > 0 ? 18 : box.h / 2 + 4.5),
+      class: 'name',
+    });
     name.textContent = title;
     group.append(name);
     if (sub.length > 0) {
@@ -208,7 +215,9 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
     }
   }
   const last = columns.at(-1)!;
-  boxes.push(drawNode('Completed', { x: last.x, y: mid0 - 17, w: last.w, h: 34 }, 'Completed', [], 'end end-Completed'));
+  boxes.push(
+    drawNode('Completed', { x: last.x, y: mid0 - 17, w: last.w, h: 34 }, 'Completed', [], 'end end-Completed'),
+  );
   for (let i = 0; i + 1 < boxes.length; i++) {
     const a = boxes[i]!;
     const b = boxes[i + 1]!;
@@ -258,7 +267,13 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
       stations.push(box);
     } else {
       stations.push(
-        drawNode(`undo:${s.name}`, { x: c.x, y: mid1 - UNDO_H / 2, w: c.w, h: UNDO_H }, `↶ ${s.name}`, ['compensation'], 'undo'),
+        drawNode(
+          `undo:${s.name}`,
+          { x: c.x, y: mid1 - UNDO_H / 2, w: c.w, h: UNDO_H },
+          `↶ ${s.name}`,
+          ['compensation'],
+          'undo',
+        ),
       );
     }
     laneRight = c.x + c.w;
@@ -302,13 +317,7 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   });
 
   // After the pivot: a step that exhausts its retries waits for a person.
-  const failed = drawNode(
-    'Failed',
-    { x: last.x, y: mid1 - 17, w: last.w, h: 34 },
-    'Failed',
-    [],
-    'end end-Failed',
-  );
+  const failed = drawNode('Failed', { x: last.x, y: mid1 - 17, w: last.w, h: 34 }, 'Failed', [], 'end end-Failed');
   const afterPivot = steps.map((s, i) => ({ s, i })).filter(({ i }) => i > lastRollback);
   if (afterPivot.length > 0) {
     const firstAfter = boxes[afterPivot[0]!.i + 1]!;

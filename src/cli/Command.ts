@@ -112,7 +112,9 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
   const client = await localClient({ db: file, machines, createDir: db === undefined });
   const sagas = client.engine.sagas().map((s) => `${s.name} v${s.version}`);
   const shown = relative(process.cwd(), machines);
-  io?.err(`sagas: ${sagas.join(', ')} (from ${shown === '' ? '.' : shown.startsWith('..') ? resolve(machines) : shown})`);
+  io?.err(
+    `sagas: ${sagas.join(', ')} (from ${shown === '' ? '.' : shown.startsWith('..') ? resolve(machines) : shown})`,
+  );
   return client;
 }
 

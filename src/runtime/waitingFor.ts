@@ -1,9 +1,7 @@
-import type { StateValue } from 'xstate';
-
 /** The fields of an execution that say what it waits for (an `ExecutionView` or its JSON). */
 export interface WaitingSource {
   readonly status: string;
-  readonly state: StateValue | unknown;
+  readonly state: unknown;
   readonly attempts: Readonly<Record<string, number>>;
   readonly compensationAttempts?: Readonly<Record<string, number>> | undefined;
   readonly timers?: Readonly<Record<string, number>> | undefined;

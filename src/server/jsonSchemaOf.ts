@@ -16,7 +16,7 @@ export type JsonSchema = Record<string, unknown>;
 export function jsonSchemaOf(schema: unknown): JsonSchema | null {
   if (!(schema instanceof z.ZodType)) return null;
   try {
-    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   } catch {
     return null;
   }

@@ -181,7 +181,10 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     await open(id);
     await expect(page.getByTestId('waiting-event').textContent()).resolves.toBe('underwriter.decided');
     await expect(page.getByTestId('send-type').textContent()).resolves.toBe('underwriter.decided');
-    const template = JSON.parse(await page.locator('textarea[name=event-data]').inputValue()) as Record<string, unknown>;
+    const template = JSON.parse(await page.locator('textarea[name=event-data]').inputValue()) as Record<
+      string,
+      unknown
+    >;
     expect(template).toEqual({ approved: true, underwriter: expect.any(String) as string });
     // What a person sees in the first screen: no scrolling to find it.
     const now = (await page.getByTestId('now').boundingBox())!;
@@ -319,7 +322,8 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
   });
 
   it('should count every execution from the store, page through them, and list Failed ones that need a person', async () => {
-    for (let n = 0; n < 130; n++) await engine.execute('tick', { n }, { executionId: `tick-${String(n).padStart(3, '0')}` });
+    for (let n = 0; n < 130; n++)
+      await engine.execute('tick', { n }, { executionId: `tick-${String(n).padStart(3, '0')}` });
     await engine.waitFor('tick-129');
     await page.goto(`${server.url}/#/?saga=tick`);
     await page.locator('table.executions tbody tr[data-id="tick-129"]').waitFor();
@@ -328,12 +332,17 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     expect(metrics).toContain('sagachart_executions{saga="tick",status="Completed"} 130');
     const seen = new Set<string>();
     for (let pageNo = 0; pageNo < 3; pageNo++) {
-      const ids = await page.locator('[data-testid=executions] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id') ?? ''));
+      const ids = await page
+        .locator('[data-testid=executions] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id') ?? ''));
       ids.forEach((x) => seen.add(x));
       if (pageNo < 2) {
         const next = page.getByTestId('next-page');
         await next.click();
-        await page.getByTestId('page-info').filter({ hasText: `page ${pageNo + 2}` }).waitFor();
+        await page
+          .getByTestId('page-info')
+          .filter({ hasText: `page ${pageNo + 2}` })
+          .waitFor();
       }
     }
     expect(seen.size).toBe(130);
@@ -345,6 +354,21 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     const failed = (await engine.list({ status: 'Failed', limit: 20 })).items.map((e) => e.id);
     expect(failed.length).toBeGreaterThan(0);
     for (const id of failed) await attention.locator(`tr[data-id="${id}"]`).waitFor();
+  });
+
+  it('should start an execution from the saga page, the input filled from its schema', async () => {
+    await page.goto(`${server.url}/#/saga/loan-approval`);
+    const input = page.getByTestId('start-input');
+    await input.waitFor();
+    expect(JSON.parse(await input.inputValue())).toEqual({ applicationId: 'text', applicant: 'text', amount: 1 });
+    await input.fill('{ "applicationId": "web-1", "applicant": "Ada", "amount": -5 }');
+    await page.getByTestId('start').click();
+    await expect(page.getByTestId('start-message').filter({ hasText: 'Not started' }).textContent()).resolves.toContain(
+      'amount',
+    );
+    await input.fill('{ "applicationId": "web-1", "applicant": "Ada", "amount": 500 }');
+    await page.getByTestId('start').click();
+    await page.getByTestId('waiting-event').filter({ hasText: 'underwriter.decided' }).waitFor();
   });
 
   it('should serve a favicon', async () => {

@@ -110,7 +110,9 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
       h('label', {}, 'Send ', h('code', { 'data-testid': 'send-type' }, wait.event), ' with data (JSON):'),
       eventData,
       h('button', { type: 'submit', 'data-testid': 'send' }, `Send ${wait.event}`),
-      schema === null ? '' : h('details', {}, h('summary', {}, 'data schema'), h('pre', { class: 'json' }, json(schema))),
+      schema === null
+        ? ''
+        : h('details', {}, h('summary', {}, 'data schema'), h('pre', { class: 'json' }, json(schema))),
     );
     sendForm.onsubmit = (event) => {
       event.preventDefault();
@@ -123,18 +125,22 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
         return;
       }
       void act(`Send ${wait.event}`, () =>
-        api<Execution>('POST', `${path}/events`, data === undefined ? { type: wait.event } : { type: wait.event, data }),
+        api<Execution>(
+          'POST',
+          `${path}/events`,
+          data === undefined ? { type: wait.event } : { type: wait.event, data },
+        ),
       );
     };
   };
 
   // Cancel: a confirmation with a reason; disabled, saying why, when it cannot apply.
-  const reason = h('input', { name: 'reason', 'data-testid': 'cancel-reason', placeholder: 'why (kept in the journal)' });
-  const dialog = h(
-    'dialog',
-    { 'data-testid': 'cancel-dialog' },
-    h('form', { method: 'dialog' }),
-  );
+  const reason = h('input', {
+    name: 'reason',
+    'data-testid': 'cancel-reason',
+    placeholder: 'why (kept in the journal)',
+  });
+  const dialog = h('dialog', { 'data-testid': 'cancel-dialog' }, h('form', { method: 'dialog' }));
   const cancelButton = h('button', { type: 'button', 'data-testid': 'cancel', class: 'danger' }, 'Cancel…');
   const cancelWhy = h('span', { class: 'why muted', 'data-testid': 'cancel-why' });
   cancelButton.addEventListener('click', () => {
@@ -266,10 +272,18 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
           ? '. The rollback stopped there (earlier steps are still applied). Fix the cause, then press Retry to resume the rollback from that step.'
           : '. The saga is past its pivot, so nothing is undone. Fix the cause, then press Retry to continue forward from that step.',
       );
-    } else if (execution.reason !== null && (execution.status === 'Compensating' || execution.status === 'Compensated')) {
+    } else if (
+      execution.reason !== null &&
+      (execution.status === 'Compensating' || execution.status === 'Compensated')
+    ) {
       banner.className = 'banner info';
       const verb = execution.status === 'Compensated' ? 'Compensated' : 'Compensating';
-      const cause = execution.reason.kind === 'cancelled' ? 'cancelled: ' : execution.reason.kind === 'deadline' ? '' : `${execution.reason.step ?? 'a step'} failed: `;
+      const cause =
+        execution.reason.kind === 'cancelled'
+          ? 'cancelled: '
+          : execution.reason.kind === 'deadline'
+            ? ''
+            : `${execution.reason.step ?? 'a step'} failed: `;
       banner.replaceChildren(`${verb} because ${cause}${execution.reason.message}`);
     } else {
       banner.className = 'banner';
@@ -339,7 +353,13 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
       h(
         'div',
         { class: 'journal' },
-        h('div', { class: 'journal-head' }, h('h3', {}, 'Journal'), h('label', { class: 'scrub' }, 'time travel ', scrubber), scrubLabel),
+        h(
+          'div',
+          { class: 'journal-head' },
+          h('h3', {}, 'Journal'),
+          h('label', { class: 'scrub' }, 'time travel ', scrubber),
+          scrubLabel,
+        ),
         h(
           'table',
           { class: 'timeline' },

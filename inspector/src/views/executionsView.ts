@@ -48,7 +48,11 @@ function row(e: Execution): HTMLElement {
     h('td', {}, e.saga),
     h('td', {}, h('span', { class: `badge status-${e.status}` }, e.status)),
     h('td', { class: 'where' }, whereText(e)),
-    h('td', { class: 'when' }, new Date(e.updatedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' })),
+    h(
+      'td',
+      { class: 'when' },
+      new Date(e.updatedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }),
+    ),
   );
 }
 

@@ -91,7 +91,11 @@ export function nowLines(execution: Execution): HTMLElement {
 export function tickDue(root: ParentNode, now = Date.now()): void {
   for (const el of root.querySelectorAll<HTMLElement>('[data-due]')) {
     const at = Number(el.dataset['due']);
-    el.textContent = ` — ${el.closest('.wait-deadline') === null ? 'times out' : ''} ${formatDue(at, now)} (${new Date(at).toLocaleString()})`.replace('  ', ' ');
+    el.textContent =
+      ` — ${el.closest('.wait-deadline') === null ? 'times out' : ''} ${formatDue(at, now)} (${new Date(at).toLocaleString()})`.replace(
+        '  ',
+        ' ',
+      );
   }
 }
 

@@ -20,6 +20,41 @@ export async function sagaView(root: HTMLElement, name: string): Promise<void> {
     ),
   );
   const events = saga.steps.filter((s) => s.kind === 'awaitEvent');
+  // Start an execution from the page: the input pre-filled from the saga's input JSON Schema.
+  const input = h('textarea', {
+    name: 'input',
+    'aria-label': 'input',
+    spellcheck: 'false',
+    'data-testid': 'start-input',
+  });
+  input.value = json(schemaExample(saga.inputSchema));
+  input.rows = Math.min(12, Math.max(3, input.value.split('\n').length));
+  const startMessage = h('p', { class: 'message', role: 'status', 'data-testid': 'start-message' });
+  const start = h(
+    'form',
+    { class: 'start-form', 'data-testid': 'start-form' },
+    input,
+    h('button', { type: 'submit', 'data-testid': 'start' }, `Start ${saga.name}`),
+    startMessage,
+  );
+  start.addEventListener('submit', (event) => {
+    event.preventDefault();
+    let value: unknown;
+    try {
+      value = JSON.parse(input.value);
+    } catch (error) {
+      startMessage.textContent = `Not started: the input is not valid JSON (${(error as Error).message})`;
+      return;
+    }
+    api<{ id: string }>('POST', '/api/executions', { saga: saga.name, input: value }).then(
+      ({ id }) => {
+        location.hash = `#/execution/${encodeURIComponent(id)}`;
+      },
+      (error: Error) => {
+        startMessage.textContent = `Not started: ${error.message}`;
+      },
+    );
+  });
   root.replaceChildren(
     h(
       'div',
@@ -42,13 +77,13 @@ export async function sagaView(root: HTMLElement, name: string): Promise<void> {
       h(
         'div',
         {},
-        h('h3', {}, 'Input'),
-        h('pre', { class: 'json' }, json(schemaExample(saga.inputSchema))),
+        h('h3', {}, 'Start an execution'),
+        start,
         ...events.map((e) =>
           h(
             'div',
             {},
-            h('h3', {}, `Event ${e.event ?? ''}`),
+            h('h3', {}, `Event ${e.event ?? ''} (step ${e.name}), data like`),
             h('pre', { class: 'json' }, json(schemaExample(e.schema ?? null))),
           ),
         ),

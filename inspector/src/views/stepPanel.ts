@@ -87,7 +87,11 @@ export function stepPanel(
       'dl',
       {},
       h('dt', {}, 'idempotency key'),
-      h('dd', {}, h('code', { 'data-testid': 'idempotency-key' }, `${execution.id}:${name}${undo ? ':compensate' : ''}`)),
+      h(
+        'dd',
+        {},
+        h('code', { 'data-testid': 'idempotency-key' }, `${execution.id}:${name}${undo ? ':compensate' : ''}`),
+      ),
       h('dt', {}, 'attempts'),
       h('dd', {}, String((undo ? execution.compensationAttempts[name] : execution.attempts[name]) ?? 0)),
     ),

@@ -18,7 +18,8 @@ export const EXIT_CODES: Record<ExecutionStatus, number> = {
 };
 
 /** Exit code 4 says: not settled, it waits (for an event, or still runs when we stopped watching). */
-export const EXIT_HELP = 'Exit code: 0 Completed, 2 Compensated, 3 Failed, 4 still running (e.g. waiting for an event), 1 bad usage or error.';
+export const EXIT_HELP =
+  'Exit code: 0 Completed, 2 Compensated, 3 Failed, 4 still running (e.g. waiting for an event), 1 bad usage or error.';
 
 /** Parses a JSON option given inline or as `@file`; a clear CliError for a missing file or bad JSON. */
 export function readJsonArgument(raw: string | undefined, what: string): unknown {

@@ -37,5 +37,7 @@ function findSchema(saga: SagaSummary | undefined, step: string): Record<string,
 
 /** The saga summary that matches an execution's saga and version (or its newest version). */
 export function summaryFor(sagas: readonly SagaSummary[], view: ExecutionView): SagaSummary | undefined {
-  return sagas.find((s) => s.name === view.saga && s.version === view.version) ?? sagas.find((s) => s.name === view.saga);
+  return (
+    sagas.find((s) => s.name === view.saga && s.version === view.version) ?? sagas.find((s) => s.name === view.saga)
+  );
 }
