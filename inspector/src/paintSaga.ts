@@ -27,6 +27,11 @@ export function paintSaga(diagram: SagaDiagram, saga: SagaSummary, entries: read
       );
   }
   const fates = new Map<string, Fate>();
+  // A journal from another version of the saga may name steps this drawing lacks.
+  const setNote = (key: string, text: string) => {
+    const note = diagram.notes.get(key);
+    if (note !== undefined) note.textContent = text;
+  };
   const compensatedSteps = new Set<string>();
   let current: string | undefined;
   let end: string | undefined;
@@ -36,7 +41,7 @@ export function paintSaga(diagram: SagaDiagram, saga: SagaSummary, entries: read
     switch (e.type) {
       case 'StepStarted':
         fates.set(run, awaits.has(e.step ?? '') ? 'waiting' : 'running');
-        diagram.notes.get(run)!.textContent = (e.attempt ?? 1) > 1 ? `attempt ${e.attempt}` : '';
+        setNote(run, (e.attempt ?? 1) > 1 ? `attempt ${e.attempt}` : '');
         current = run;
         break;
       case 'StepCompleted':
@@ -46,7 +51,7 @@ export function paintSaga(diagram: SagaDiagram, saga: SagaSummary, entries: read
         break;
       case 'StepFailed':
         fates.set(run, 'failed');
-        diagram.notes.get(run)!.textContent = `attempt ${e.attempt ?? 1} failed`;
+        setNote(run, `attempt ${e.attempt ?? 1} failed`);
         current = run;
         break;
       case 'StepRetryScheduled': {
@@ -59,7 +64,7 @@ export function paintSaga(diagram: SagaDiagram, saga: SagaSummary, entries: read
       }
       case 'CompensationStarted':
         fates.set(undo, 'running');
-        diagram.notes.get(undo)!.textContent = (e.attempt ?? 1) > 1 ? `attempt ${e.attempt}` : '';
+        setNote(undo, (e.attempt ?? 1) > 1 ? `attempt ${e.attempt}` : '');
         current = undo;
         break;
       case 'StepCompensated':
@@ -69,7 +74,7 @@ export function paintSaga(diagram: SagaDiagram, saga: SagaSummary, entries: read
         break;
       case 'CompensationFailed':
         fates.set(undo, 'failed');
-        diagram.notes.get(undo)!.textContent = `attempt ${e.attempt ?? 1} failed`;
+        setNote(undo, `attempt ${e.attempt ?? 1} failed`);
         current = undo;
         break;
       case 'SagaCompleted':

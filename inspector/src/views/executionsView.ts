@@ -96,6 +96,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     h('h3', {}, 'Needs a person'),
     h('p', { class: 'muted' }, 'Failed: a step after the pivot or a compensation gave up. Fix the cause, then retry.'),
     table(attention, 'attention-table'),
+    h('p', { 'data-testid': 'attention-more' }),
   );
   const tbody = h('tbody');
   const pageInfo = h('span', { class: 'muted', 'data-testid': 'page-info' });
@@ -139,6 +140,19 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     );
     attentionBox.hidden = failed.items.length === 0 || filter.status !== '';
     attention.replaceChildren(...failed.items.map(row));
+    const failedCount = byStatus.get('Failed') ?? 0;
+    const more = attentionBox.querySelector<HTMLElement>('[data-testid=attention-more]');
+    more?.replaceChildren(
+      failedCount > failed.items.length
+        ? h(
+            'a',
+            {
+              href: `#/?${new URLSearchParams({ ...(filter.saga === '' ? {} : { saga: filter.saga }), status: 'Failed' }).toString()}`,
+            },
+            `All ${failedCount} Failed executions →`,
+          )
+        : '',
+    );
     tbody.replaceChildren(...page.items.map(row));
     nextCursor = page.nextCursor;
     next.disabled = nextCursor === null;
