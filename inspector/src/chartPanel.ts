@@ -60,7 +60,9 @@ export async function chartPanel(saga: SagaSummary, maxHeight: number): Promise<
       chartZoom = panZoom(chart.element, width, height, { maxHeight: Math.max(maxHeight, 520), testId: 'statechart' });
     }
     body.replaceChildren(next === 'saga' ? sagaZoom.element : chartZoom!.element);
-    (next === 'saga' ? sagaZoom : chartZoom!).fit();
+    // The saga view fits the screen; the statechart opens at reading size, to pan along.
+    if (next === 'saga') sagaZoom.fit();
+    else chartZoom!.read();
     for (const listener of listeners) listener(next);
   };
   renderTabs();
@@ -72,6 +74,6 @@ export async function chartPanel(saga: SagaSummary, maxHeight: number): Promise<
     machineId: machine.id,
     mode: () => mode,
     onSwitch: (listener) => listeners.push(listener),
-    fit: () => (mode === 'saga' ? sagaZoom : chartZoom!).fit(),
+    fit: () => (mode === 'saga' ? sagaZoom.fit() : chartZoom!.read()),
   };
 }

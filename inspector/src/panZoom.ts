@@ -5,6 +5,8 @@ export interface PanZoom {
   readonly element: HTMLElement;
   /** Shows the whole drawing, as large as the box allows (never above 1.25×). */
   fit(): void;
+  /** Shows the drawing at reading size (its full height in the box, at most 1×), from its left end: pan for the rest. */
+  read(): void;
   /** The current scale: screen pixels per drawing unit. */
   scale(): number;
 }
@@ -43,6 +45,20 @@ export function panZoom(
     view.w = available / s;
     view.h = boxH / s;
     view.x = (width - view.w) / 2;
+    view.y = 0;
+    apply();
+  };
+  const read = () => {
+    const available = box.clientWidth || width;
+    const s = Math.min(options.maxHeight / height, 1);
+    if (available / width >= s) {
+      fit();
+      return;
+    }
+    boxH = Math.max(60, height * s);
+    view.w = available / s;
+    view.h = boxH / s;
+    view.x = 0;
     view.y = 0;
     apply();
   };
@@ -94,5 +110,5 @@ export function panZoom(
   );
   const element = h('div', { class: 'panzoom' }, tools, box);
   apply();
-  return { element, fit, scale: pixelsPerUnit };
+  return { element, fit, read, scale: pixelsPerUnit };
 }

@@ -67,7 +67,7 @@ interface Column {
 }
 
 const nodeWidth = (step: StepSummary, prefix = '') =>
-  Math.max(104, textWidth(prefix + step.name, 13) + 26, textWidth(stepBadges(step).join('  '), 10.5) + 22);
+  Math.max(104, textWidth(prefix + step.name, 13) + 26, textWidth(stepBadges(step).join(' · '), 10.5) + 22);
 
 /** Lays out and draws the saga view of `saga`. */
 export function sagaDiagram(saga: SagaSummary): SagaDiagram {
@@ -166,7 +166,7 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
     group.append(name);
     if (sub.length > 0) {
       const badges = svg('text', { x: box.x + box.w / 2, y: box.y + 32, class: 'badges' });
-      badges.textContent = sub.join('  ');
+      badges.textContent = sub.join(' · ');
       group.append(badges);
     }
     const note = svg('text', { x: box.x + box.w / 2, y: box.y + box.h + 12, class: 'note' });
