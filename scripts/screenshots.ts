@@ -63,6 +63,7 @@ if (process.argv.includes('--serve')) {
     await page.locator('svg.chart').waitFor();
     await page.screenshot({ path: 'docs/statechart.png' });
     await shot('/', 'executions.png', 'table.executions tbody tr');
+    await shot('/compare/order-A1/order-A2', 'compare.png', '[data-testid=compare-table] tbody tr');
   } finally {
     await browser.close();
     await running.close();

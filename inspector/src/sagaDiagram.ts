@@ -343,6 +343,10 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
     note.textContent = 'retries exhausted → a person acts';
     edgeLayer.append(note);
   }
+  const personLabel = svg('text', { x: failed.x + failed.w / 2, y: failed.y + failed.h + 13, class: 'lane-label' });
+  personLabel.setAttribute('text-anchor', 'middle');
+  personLabel.textContent = 'a person acts, then Retry';
+  edgeLayer.append(personLabel);
   const laneLabel = svg('text', { x: first.x + 4, y: mid1 + 32, class: 'lane-label' });
   laneLabel.textContent = stations.length > 1 ? '← compensations run right to left' : 'nothing to compensate';
   edgeLayer.append(laneLabel);

@@ -371,6 +371,26 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     await page.getByTestId('waiting-event').filter({ hasText: 'underwriter.decided' }).waitFor();
   });
 
+  it('should compare two executions of one saga: both paths painted, journals aligned by step', async () => {
+    const { id: ok } = await engine.execute('order-fulfillment', order, { executionId: 'cmp-ok' });
+    await engine.waitFor(ok);
+    await open('pay-fails');
+    await page.getByTestId('compare-id').fill(ok);
+    await page.getByTestId('compare-id').press('Enter');
+    const table = page.getByTestId('compare-table');
+    await table.waitFor();
+    const a = page.locator('[data-testid=compare-A] [data-node="run:processPayment"]');
+    const b = page.locator('[data-testid=compare-B] [data-node="run:processPayment"]');
+    expect(await a.getAttribute('class')).toContain('failed');
+    expect(await b.getAttribute('class')).toContain('done');
+    const payment = table.locator('tr[data-key="run:processPayment"]');
+    expect(await payment.getAttribute('class')).toContain('differs');
+    const cells = await payment.locator('td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual(['processPayment', 'failed', '3']);
+    expect(cells.slice(5, 7)).toEqual(['done', '1']);
+    expect(await table.locator('tr[data-key="undo:createOrder"] td').nth(1).textContent()).toBe('compensated');
+  });
+
   it('should serve a favicon', async () => {
     const response = await fetch(`${server.url}/favicon.ico`);
     expect(response.status).toBe(200);

@@ -319,6 +319,13 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
   };
 
   const created = new Date(execution.createdAt).toLocaleString();
+  const other = h('input', { name: 'compare', placeholder: 'another execution id', 'data-testid': 'compare-id' });
+  const compareForm = h('form', { class: 'compare-form push' }, other, h('button', { type: 'submit' }, 'Compare'));
+  compareForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (other.value.trim() === '') return;
+    location.hash = `#/compare/${encodeURIComponent(execution.id)}/${encodeURIComponent(other.value.trim())}`;
+  });
   root.replaceChildren(
     h(
       'div',
@@ -331,6 +338,7 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
         h('a', { href: `#/saga/${encodeURIComponent(execution.saga)}` }, execution.saga),
         ` v${execution.version} · started ${created}`,
       ),
+      compareForm,
     ),
     banner,
     h(
