@@ -391,6 +391,21 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     expect(await table.locator('tr[data-key="undo:createOrder"] td').nth(1).textContent()).toBe('compensated');
   });
 
+  it('should retry the selected Failed executions at once', async () => {
+    broken = true;
+    const ids = [];
+    for (let i = 0; i < 2; i++) ids.push((await engine.execute('fragile', { message: 'down' })).id);
+    for (const id of ids) await engine.waitFor(id);
+    await page.goto(`${server.url}/#/?saga=fragile`);
+    const attention = page.getByTestId('attention');
+    for (const id of ids) await attention.locator(`tr[data-id="${id}"] [data-testid=select]`).check();
+    broken = false;
+    await page.getByTestId('retry-selected').click();
+    await page.getByTestId('bulk-message').filter({ hasText: 'Retried 2 of 2.' }).waitFor();
+    for (const id of ids) expect((await engine.waitFor(id)).status).toBe('Completed');
+    for (const id of ids) await attention.locator(`tr[data-id="${id}"]`).waitFor({ state: 'detached' });
+  });
+
   it('should serve a favicon', async () => {
     const response = await fetch(`${server.url}/favicon.ico`);
     expect(response.status).toBe(200);

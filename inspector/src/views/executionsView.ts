@@ -40,10 +40,14 @@ function whereText(e: Execution): string {
   return e.completed.at(-1) === undefined ? '–' : `last step ${e.completed.at(-1)}`;
 }
 
-function row(e: Execution): HTMLElement {
+function row(e: Execution, selected?: Set<string>): HTMLElement {
+  const pick = h('input', { type: 'checkbox', 'aria-label': `select ${e.id}`, 'data-testid': 'select' });
+  pick.checked = selected?.has(e.id) === true;
+  pick.addEventListener('change', () => (pick.checked ? selected?.add(e.id) : selected?.delete(e.id)));
   return h(
     'tr',
     { 'data-id': e.id },
+    selected === undefined ? null : h('td', {}, pick),
     h('td', {}, h('a', { href: `#/execution/${encodeURIComponent(e.id)}` }, e.id)),
     h('td', {}, e.saga),
     h('td', {}, h('span', { class: `badge status-${e.status}` }, e.status)),
@@ -56,11 +60,21 @@ function row(e: Execution): HTMLElement {
   );
 }
 
-const table = (body: HTMLElement, testId: string) =>
+const table = (body: HTMLElement, testId: string, selectable = false) =>
   h(
     'table',
     { class: 'executions', 'data-testid': testId },
-    h('thead', {}, h('tr', {}, ...['id', 'saga', 'status', 'where / waits for', 'updated'].map((c) => h('th', {}, c)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...[...(selectable ? [''] : []), 'id', 'saga', 'status', 'where / waits for', 'updated'].map((c) =>
+          h('th', {}, c),
+        ),
+      ),
+    ),
     body,
   );
 
@@ -90,12 +104,38 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
   let nextCursor: string | null = null;
   const counts = h('div', { class: 'counts', 'data-testid': 'counts' });
   const attention = h('tbody');
+  const selected = new Set<string>();
+  const bulkMessage = h('span', { class: 'muted', role: 'status', 'data-testid': 'bulk-message' });
+  const retrySelected = h('button', { type: 'button', 'data-testid': 'retry-selected' }, 'Retry selected');
+  retrySelected.addEventListener('click', () => {
+    const ids = [...selected];
+    if (ids.length === 0) {
+      bulkMessage.textContent = 'Select the executions to retry first.';
+      return;
+    }
+    bulkMessage.textContent = `Retrying ${ids.length}…`;
+    void Promise.allSettled(ids.map((id) => api('POST', `/api/executions/${encodeURIComponent(id)}/retry`, {}))).then(
+      (results) => {
+        const refused = results
+          .map((r, i) => (r.status === 'rejected' ? `${ids[i]}: ${(r.reason as Error).message}` : ''))
+          .filter((x) => x !== '');
+        selected.clear();
+        bulkMessage.textContent = `Retried ${ids.length - refused.length} of ${ids.length}.${refused.length === 0 ? '' : ` Refused: ${refused.join('; ')}`}`;
+        void refresh();
+      },
+    );
+  });
   const attentionBox = h(
     'section',
     { class: 'attention', 'data-testid': 'attention' },
     h('h3', {}, 'Needs a person'),
-    h('p', { class: 'muted' }, 'Failed: a step after the pivot or a compensation gave up. Fix the cause, then retry.'),
-    table(attention, 'attention-table'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Failed: a step after the pivot or a compensation gave up. Fix the cause, then retry (each resumes where it stopped).',
+    ),
+    table(attention, 'attention-table', true),
+    h('div', { class: 'pager' }, retrySelected, bulkMessage),
     h('p', { 'data-testid': 'attention-more' }),
   );
   const tbody = h('tbody');
@@ -139,7 +179,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
       h('span', { class: 'muted' }, `${total} in all${filter.within > 0 ? ' (counts are for all time)' : ''}`),
     );
     attentionBox.hidden = failed.items.length === 0 || filter.status !== '';
-    attention.replaceChildren(...failed.items.map(row));
+    attention.replaceChildren(...failed.items.map((e) => row(e, selected)));
     const failedCount = byStatus.get('Failed') ?? 0;
     const more = attentionBox.querySelector<HTMLElement>('[data-testid=attention-more]');
     more?.replaceChildren(
@@ -153,7 +193,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
           )
         : '',
     );
-    tbody.replaceChildren(...page.items.map(row));
+    tbody.replaceChildren(...page.items.map((e) => row(e)));
     nextCursor = page.nextCursor;
     next.disabled = nextCursor === null;
     prev.disabled = cursors.length === 0;
