@@ -4,6 +4,7 @@ import { entryDetail, formatDuration, stepTimer } from '../../../src/events/jour
 import { schemaExample } from '../../../src/server/schemaExample.js';
 import { h, json } from '../dom.js';
 import { paintSaga } from '../paintSaga.js';
+import { latestFetcher } from '../latestFetcher.js';
 import { paintStatechart } from '../paintStatechart.js';
 import { cancelRule, nowLines, retryPlan } from './nowPanel.js';
 import { stepPanel } from './stepPanel.js';
@@ -12,35 +13,6 @@ interface StreamedEntry {
   status: Execution['status'];
   state: unknown;
   entry: JournalEntry;
-}
-
-/**
- * Fetches the execution again whenever asked, never loses a request: one
- * that comes while a fetch is on the way is served by one more fetch after it.
- * (Dropping those left the Results panel stale after a Send, issue #12.)
- */
-export function latestFetcher<T>(fetch: () => Promise<T>, onFresh: (value: T) => void): () => void {
-  let running = false;
-  let again = false;
-  const loop = async () => {
-    running = true;
-    try {
-      do {
-        again = false;
-        try {
-          onFresh(await fetch());
-        } catch {
-          // The stream keeps running; the next entry asks again.
-        }
-      } while (again);
-    } finally {
-      running = false;
-    }
-  };
-  return () => {
-    if (running) again = true;
-    else void loop();
-  };
 }
 
 /** One execution: what it waits for and what can be done, its saga view lit up live, its journal. */

@@ -1,5 +1,6 @@
 import { api, stream, type Execution, type SagaSummary } from '../api.js';
 import { h } from '../dom.js';
+import { latestFetcher } from '../latestFetcher.js';
 import { describeWaiting } from '../../../src/runtime/waitingFor.js';
 
 const STATUSES = ['Running', 'Compensating', 'Completed', 'Compensated', 'Failed'] as const;
@@ -247,14 +248,16 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     h('div', { class: 'pager' }, prev, next, pageInfo),
   );
   await refresh();
-  // Coalesce bursts of transitions into one refresh per animation frame; only the first page follows live.
-  let pending = false;
+  // Bursts of transitions cost one refresh after the one on its way; only the first page follows live.
+  // A pause after each refresh keeps a busy server at a few list reads a second.
+  const follow = latestFetcher(
+    async () => {
+      await refresh();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    },
+    () => undefined,
+  );
   return stream('/api/stream', 'journal', () => {
-    if (pending || cursor !== '') return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      void refresh();
-    });
+    if (cursor === '') follow();
   });
 }
