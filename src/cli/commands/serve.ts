@@ -1,6 +1,6 @@
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SagaEngine } from '../../runtime/SagaEngine.js';
 import { loadSagas } from '../../server/loadSagas.js';
 import { parseCorsOrigin } from '../../server/originPolicy.js';
@@ -85,7 +85,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     });
     // CLI commands on this file find the server in its lock and go through it.
     store.announce(running.url);
-    out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
+    out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${resolve(db)}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
