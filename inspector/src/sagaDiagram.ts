@@ -347,8 +347,8 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   personLabel.setAttribute('text-anchor', 'middle');
   personLabel.textContent = 'a person acts, then Retry';
   edgeLayer.append(personLabel);
-  const laneLabel = svg('text', { x: first.x + 4, y: mid1 + 32, class: 'lane-label' });
-  laneLabel.textContent = stations.length > 1 ? '← compensations run right to left' : 'nothing to compensate';
+  const laneLabel = svg('text', { x: first.x + 4, y: mid1 - 23, class: 'lane-label' });
+  laneLabel.textContent = stations.length > 1 ? '← undo, right to left' : 'nothing to undo';
   edgeLayer.append(laneLabel);
 
   if (pivotIndex !== -1) {
