@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { SagaEngine } from '../runtime/SagaEngine.js';
 import { loadSagas } from '../server/loadSagas.js';
 import { sagaSummary } from '../server/sagaSummary.js';
-import { sqliteStore } from '../store/sqliteStore.js';
+import { storeFor } from './storeFor.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import { SETTLED_STATUSES } from '../store/SagaStore.js';
 import { followJournal } from '../runtime/followJournal.js';
@@ -41,7 +41,7 @@ export async function localClient(options: {
   createDir: boolean;
 }): Promise<SagaClient & { engine: SagaEngine }> {
   if (options.createDir) mkdirSync(dirname(options.db), { recursive: true });
-  const engine = new SagaEngine({ store: sqliteStore(options.db), sagas: await loadSagas(options.machines) });
+  const engine = new SagaEngine({ store: await storeFor(options.db), sagas: await loadSagas(options.machines) });
   await engine.start();
   return {
     engine,
