@@ -159,6 +159,10 @@ describe('the sagachart binary', () => {
       // The server ran it: its API knows the execution.
       const view = (await (await fetch(`${url}/api/executions/held-1`)).json()) as { status: string };
       expect(view.status).toBe('Completed');
+      // Scripts: start and wait in one request, the settled execution as JSON, the exit code by outcome.
+      const scripted = cli(['run', 'quick', '--input', '{"outcome":"compensate"}', '--json', '--url', url]);
+      expect(scripted.code, scripted.err).toBe(2);
+      expect(JSON.parse(scripted.out)).toMatchObject({ status: 'Compensated', existing: false });
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');

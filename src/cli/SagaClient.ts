@@ -31,5 +31,7 @@ export interface SagaClient {
   retry(id: string): Promise<void>;
   /** Calls `onEntry` for every journal entry (past ones first) until the execution settles. */
   follow(id: string, onEntry: (followed: FollowedEntry) => void): Promise<ExecutionView>;
+  /** Starts and resolves with the settled execution (one long-polling request at a time for a server). */
+  startAndWait(saga: string, input: unknown, options: ExecuteOptions): Promise<ExecutionView & { existing: boolean }>;
   close(): Promise<void>;
 }

@@ -48,6 +48,10 @@ export async function localClient(options: {
     sagas: async () => engine.sagas().map(sagaSummary),
     chart: async (saga) => engine.machine(saga).toJSON(),
     start: (saga, input, opts) => engine.execute(saga, input, opts),
+    startAndWait: async (saga, input, opts) => {
+      const { id, existing } = await engine.execute(saga, input, opts);
+      return { ...(await engine.waitFor(id)), existing };
+    },
     park: (id) => untilParked(engine, id),
     get: (id) => engine.get(id),
     list: (query) => engine.list(query),

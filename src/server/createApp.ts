@@ -11,6 +11,7 @@ import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
 import { SseStreams } from './SseStreams.js';
+import { DEFAULT_MAX_WAIT_MS, respondWhenSettled, waitParam } from './waitForOutcome.js';
 
 export interface AppOptions {
   readonly engine: SagaEngine;
@@ -35,6 +36,8 @@ export interface AppOptions {
   readonly host?: string | undefined;
   /** Bytes that may wait for one slow SSE client before it is dropped; 1 MiB by default. */
   readonly sseBufferBytes?: number | undefined;
+  /** The longest `?wait=ms` a request may ask for; 30 s by default. */
+  readonly maxWaitMs?: number | undefined;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -57,6 +60,7 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
  */
 export function createApp(options: AppOptions) {
   const { engine } = options;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const streams = new SseStreams(engine, { bufferBytes: options.sseBufferBytes });
   const metrics = new PrometheusMetrics(engine, () => streams.stats());
   const app = express();
@@ -71,6 +75,12 @@ export function createApp(options: AppOptions) {
   const open: RequestHandler = (_req, _res, next) => next();
   const mutating = guard ?? open;
   const reading = options.authAll === true && guard !== undefined ? guard : open;
+
+  /** After an operation: the execution now, or (with `?wait`) once it settles. */
+  const answer = async (id: string, wait: number | undefined, req: Request, res: Response): Promise<void> => {
+    if (wait === undefined) res.json(await engine.get(id));
+    else await respondWhenSettled(engine, id, wait, req, res);
+  };
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -98,9 +108,11 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const body = parseRequest(startBody, req.body, 'body');
+      const wait = waitParam(req, maxWaitMs);
       const { saga, input, ...rest } = body;
       const started = await engine.execute(saga, input, rest);
-      res.status(started.existing ? 200 : 201).json(started);
+      if (wait === undefined) res.status(started.existing ? 200 : 201).json(started);
+      else await respondWhenSettled(engine, started.id, wait, req, res, { existing: started.existing });
     }),
   );
   app.get(
@@ -121,7 +133,10 @@ export function createApp(options: AppOptions) {
     '/api/executions/:id',
     reading,
     route(async (req, res) => {
-      res.json(await engine.get(param(req, 'id')));
+      const wait = waitParam(req, maxWaitMs);
+      const view = await engine.get(param(req, 'id'));
+      if (wait === undefined) res.json(view);
+      else await respondWhenSettled(engine, view.id, wait, req, res);
     }),
   );
   app.get(
@@ -137,8 +152,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const { reason } = parseRequest(cancelBody, req.body ?? {}, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.cancel(param(req, 'id'), reason);
-      res.json(await engine.get(param(req, 'id')));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.post(
@@ -146,8 +162,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       parseRequest(retryBody, req.body ?? {}, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.retry(param(req, 'id'));
-      res.json(await engine.get(param(req, 'id')));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.post(
@@ -155,8 +172,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const event = parseRequest(sendBody, req.body, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.send(param(req, 'id'), event);
-      res.json(await engine.get(param(req, 'id')));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.get(

@@ -29,7 +29,8 @@ export const run: Command = {
   summary: 'start a saga and watch it live until it settles',
   usage: `sagachart run <saga> [--input JSON|@file] [--id ID] [--key KEY] [--detach]
 
-Prints each step as it happens, then the outcome.
+Prints each step as it happens, then the outcome. With --json, prints the settled
+execution as JSON (over --url: one request that waits for the outcome, long-polling on).
 Exit code: 0 Completed, 2 Compensated, 3 Failed, 1 bad usage or error.`,
   options: {
     input: { type: 'string' },
@@ -41,10 +42,14 @@ Exit code: 0 Completed, 2 Compensated, 3 Failed, 1 bad usage or error.`,
     if (saga === undefined) throw new CliError('run needs a saga name', 1, true);
     const input = readJsonArgument(str(values, 'input'), '--input');
     return withClient(values, { err }, async (client) => {
-      const { id, existing } = await client.start(saga, input, {
-        executionId: str(values, 'id'),
-        idempotencyKey: str(values, 'key'),
-      });
+      const options = { executionId: str(values, 'id'), idempotencyKey: str(values, 'key') };
+      if (values['json'] === true && values['detach'] !== true) {
+        // No live view for scripts: start and wait in one request (long-polling on a server).
+        const outcome = await client.startAndWait(saga, input, options);
+        out(JSON.stringify(outcome));
+        return EXIT_CODES[outcome.status];
+      }
+      const { id, existing } = await client.start(saga, input, options);
       if (values['detach'] === true) {
         await client.park(id);
         out(values['json'] === true ? JSON.stringify({ id, existing }) : id);

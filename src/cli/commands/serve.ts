@@ -30,8 +30,9 @@ export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
-                [--cors https://app.example.com,...] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+                [--cors https://app.example.com,...] [--max-wait 30000] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
 
+--max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
 --db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
@@ -48,6 +49,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     port: { type: 'string', default: '3000' },
     auth: { type: 'string', default: 'writes' },
     cors: { type: 'string' },
+    'max-wait': { type: 'string', default: '30000' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
   },
@@ -58,6 +60,9 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const auth = str(values, 'auth');
     if (auth !== 'writes' && auth !== 'all') throw new CliError('--auth must be writes or all', 1, true);
     const cors = corsOrigins(str(values, 'cors'));
+    const maxWait = Number(str(values, 'max-wait'));
+    if (!Number.isInteger(maxWait) || maxWait < 0)
+      throw new CliError('--max-wait must be a whole number of ms', 1, true);
     const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
     const db = given ?? join('data', 'sagachart.db');
     if (given === undefined) mkdirSync(dirname(db), { recursive: true });
@@ -83,6 +88,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       token,
       authAll: auth === 'all',
       cors,
+      maxWaitMs: maxWait,
       staticDir: inspectorDir(),
     });
     // CLI commands on this file find the server in its lock and go through it.
