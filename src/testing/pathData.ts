@@ -1,7 +1,32 @@
 import fc, { type Arbitrary } from 'fast-check';
 import { planSaga } from '../compile/sagaPlan.js';
 import type { AnySagaDefinition } from '../definition/types.js';
+import { SagaDataError } from './SagaDataError.js';
 import { schemaArbitrary } from './schemaArbitrary.js';
+
+/**
+ * Event data is keyed by the awaitEvent's step name; anything else (often the
+ * event's own data) is refused with a message that says so.
+ *
+ * @internal
+ */
+export function checkEventDataKeys(definition: AnySagaDefinition, eventData: unknown): void {
+  if (eventData === undefined) return;
+  const waits = [...planSaga(definition).waits.values()];
+  const example =
+    waits[0] === undefined
+      ? 'this saga awaits no event'
+      : `e.g. { ${waits[0].name}: <the data of "${waits[0].definition.options.event}"> }`;
+  const rule = `eventData is keyed by the name of an awaitEvent step, ${example}`;
+  if (typeof eventData !== 'object' || eventData === null || Array.isArray(eventData)) {
+    throw new SagaDataError(`${rule}; got ${JSON.stringify(eventData)}`);
+  }
+  const stray = Object.keys(eventData).find((key) => !waits.some((w) => w.name === key));
+  if (stray !== undefined) {
+    const known = waits.length === 0 ? 'it has none' : `its awaitEvent steps: ${waits.map((w) => w.name).join(', ')}`;
+    throw new SagaDataError(`${rule}; "${stray}" is not an awaitEvent step of ${definition.name} (${known})`);
+  }
+}
 
 /** The data one run of a path uses: the saga's input and each awaited event's data, by step name. */
 export interface PathData {
@@ -25,6 +50,7 @@ export function pathDataArbitrary(
   definition: AnySagaDefinition,
   given: GivenPathData,
 ): { readonly arbitrary: Arbitrary<PathData>; readonly generated: readonly string[] } {
+  checkEventDataKeys(definition, given.eventData);
   const generated: string[] = [];
   const input =
     given.input !== undefined
