@@ -12,14 +12,7 @@ import type { ExecutionStatus } from '../store/SagaStore.js';
  * - `afterDeadline`: starts after the saga's deadline passed (after the pivot), then runs the saga's code.
  */
 export type StepFate =
-  | 'ok'
-  | 'flaky'
-  | 'fail'
-  | 'recover'
-  | 'timeout'
-  | 'cancelInBackoff'
-  | 'deadline'
-  | 'afterDeadline';
+  'ok' | 'flaky' | 'fail' | 'recover' | 'timeout' | 'cancelInBackoff' | 'deadline' | 'afterDeadline';
 export type WaitFate = 'arrive' | 'timeout' | 'cancel';
 /** What a compensation does: runs the saga's code, fails on every attempt, or fails until an operator's retry. */
 export type CompensationFate = 'ok' | 'fail' | 'recover';

@@ -59,7 +59,8 @@ export class SagaPathViolation extends SagaError {
     if (details.state !== undefined) lines.push(`  state: ${details.state}`);
     if (details.data !== undefined) {
       const { input, eventData, generated } = details.data;
-      const gen = (part: string) => (generated.some((g) => g === part || g.startsWith(`${part}.`)) ? ' (generated)' : '');
+      const gen = (part: string) =>
+        generated.some((g) => g === part || g.startsWith(`${part}.`)) ? ' (generated)' : '';
       lines.push(`  input${gen('input')}: ${show(input)}`);
       if (typeof eventData === 'object' && eventData !== null && Object.keys(eventData).length > 0) {
         lines.push(`  eventData${gen('eventData')}: ${show(eventData)}`);

@@ -50,9 +50,7 @@ const sleepUntil = (at: number, signal: AbortSignal) =>
 
 /** Errors that retrying cannot fix: the saga's code has a bug. */
 export function isProgrammingError(error: unknown): boolean {
-  return (
-    error instanceof Error && ['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError'].includes(error.name)
-  );
+  return error instanceof Error && ['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError'].includes(error.name);
 }
 
 /**
@@ -87,8 +85,7 @@ export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxW
           : fate === 'deadline'
             ? Math.max(options.timeoutMs, LONG_BACKOFF_MS)
             : Math.min(options.timeoutMs, maxWaitMs);
-    const backoffMs =
-      fate !== 'cancelInBackoff' ? undefined : planned.afterPivot ? SHORT_BACKOFF_MS : LONG_BACKOFF_MS;
+    const backoffMs = fate !== 'cancelInBackoff' ? undefined : planned.afterPivot ? SHORT_BACKOFF_MS : LONG_BACKOFF_MS;
 
     // Past the pivot a failure is an ordinary error, so the whole (shortened) retry policy runs.
     const failure = (message: string) => (planned.afterPivot ? new Error(message) : new PermanentError(message));

@@ -36,14 +36,22 @@ const MAX_REF_DEPTH = 3;
 const FORMATS: Record<string, () => Arbitrary<string>> = {
   email: () =>
     fc
-      .tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/), fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/), fc.constantFrom('com', 'org', 'dev'))
+      .tuple(
+        fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/),
+        fc.stringMatching(/^[a-z][a-z0-9]{0,7}$/),
+        fc.constantFrom('com', 'org', 'dev'),
+      )
       .map(([user, host, tld]) => `${user}@${host}.${tld}`),
   uuid: () => fc.uuid({ version: 4 }),
   guid: () => fc.uuid({ version: 4 }),
   'date-time': () =>
-    fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc
+      .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true })
+      .map((d) => d.toISOString()),
   date: () =>
-    fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+    fc
+      .date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
+      .map((d) => d.toISOString().slice(0, 10)),
   uri: () => fc.webUrl(),
   url: () => fc.webUrl(),
   ipv4: () => fc.ipV4(),
@@ -161,7 +169,10 @@ export function jsonSchemaArbitrary(root: JsonSchema): Arbitrary<unknown> {
             ? fc.constant([])
             : fc.array(build(schema.items, depth), {
                 minLength: minItems,
-                maxLength: Math.max(minItems, Math.min(schema.maxItems ?? Infinity, minItems + EXTRA_ITEMS) - prefix.length),
+                maxLength: Math.max(
+                  minItems,
+                  Math.min(schema.maxItems ?? Infinity, minItems + EXTRA_ITEMS) - prefix.length,
+                ),
               });
         return fc.tuple(fc.tuple(...prefix), rest).map(([head, tail]) => [...head, ...tail]);
       }
@@ -169,7 +180,10 @@ export function jsonSchemaArbitrary(root: JsonSchema): Arbitrary<unknown> {
         const properties = schema.properties ?? {};
         const names = Object.keys(properties);
         if (names.length === 0 && typeof schema.additionalProperties === 'object') {
-          const keys = schema.propertyNames === undefined ? fc.string({ minLength: 1, maxLength: 8 }) : stringArbitrary(schema.propertyNames);
+          const keys =
+            schema.propertyNames === undefined
+              ? fc.string({ minLength: 1, maxLength: 8 })
+              : stringArbitrary(schema.propertyNames);
           return fc.dictionary(keys, build(schema.additionalProperties, depth), { maxKeys: EXTRA_ITEMS });
         }
         const record = Object.fromEntries(names.map((name) => [name, build(properties[name], depth)]));

@@ -72,7 +72,9 @@ const MAX_SHRINK_RUNS = 60;
 /** The deadline passed somewhere other than where the path puts it (the steps before took longer than it). */
 function deadlineMissed(path: SagaPath, result: PathRunResult): boolean {
   const { journal } = result;
-  const passed = journal.find((e) => e.type === 'CancelRequested' && (e.data as { deadlineAt?: unknown })?.deadlineAt !== undefined);
+  const passed = journal.find(
+    (e) => e.type === 'CancelRequested' && (e.data as { deadlineAt?: unknown })?.deadlineAt !== undefined,
+  );
   const inFlight = Object.entries(path.steps).find(([, fate]) => fate === 'deadline')?.[0];
   if (inFlight !== undefined) {
     const started = journal.find((e) => e.type === 'StepStarted' && e.step === inFlight);

@@ -128,9 +128,7 @@ export function sagaOutline(definition: AnySagaDefinition): AnyStateMachine {
         if (entry.definition.options.timeoutMs !== undefined) on[`${name}.timeout`] = { target: fail('timeout') };
         if (retries) {
           on[`${name}.cancelInBackoff`] = {
-            target: entry.afterPivot
-              ? next(`${id}+cancelRefused`)
-              : rollback(`${id}:cancelInBackoff`, done, CLEAN),
+            target: entry.afterPivot ? next(`${id}+cancelRefused`) : rollback(`${id}:cancelInBackoff`, done, CLEAN),
           };
         }
         if (entry === deadlineStep) on[`${name}.deadline`] = { target: rollback(`${id}:deadline`, done, CLEAN) };

@@ -100,7 +100,10 @@ describe('data generated from the schemas', () => {
     ['multiples', z.number().multipleOf(5).min(10).max(50)],
     ['positive numbers', z.number().positive()],
     ['enums and literals', z.object({ plan: z.enum(['a', 'b']), v: z.literal(2) })],
-    ['optional, nullable and defaults', z.object({ a: z.string().optional(), b: z.number().nullable(), c: z.boolean().default(true) })],
+    [
+      'optional, nullable and defaults',
+      z.object({ a: z.string().optional(), b: z.number().nullable(), c: z.boolean().default(true) }),
+    ],
     ['arrays and tuples', z.object({ xs: z.array(z.number()).min(2).max(4), t: z.tuple([z.string(), z.number()]) })],
     ['records', z.record(z.string(), z.number().int())],
     [

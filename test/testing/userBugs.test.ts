@@ -119,7 +119,7 @@ describe('bugs in the saga’s own code', () => {
     expect(violation.step).toBe('approve');
     expect(violation.message).toContain('"manager.approved" for "approve" was refused');
     expect(violation.message).toContain('data.approvedBy');
-    expect(violation.message).toContain('eventData is keyed by step name: { approve: <the event\'s data> }');
+    expect(violation.message).toContain("eventData is keyed by step name: { approve: <the event's data> }");
   });
 
   it('should refuse event data not keyed by an awaited step, saying how it is keyed', async () => {
