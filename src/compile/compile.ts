@@ -70,6 +70,8 @@ function sagaStates(ref: StateRef, plan: SagaPlan): Record<string, StateConfig> 
 export interface TestOnlyCompileOptions {
   /** Compensate in the order the steps ran instead of in reverse. */
   readonly forwardCompensation?: boolean;
+  /** Forget which steps were already compensated: a retried rollback undoes them again. */
+  readonly compensateAgain?: boolean;
 }
 
 /** @internal Compiles with runtime hooks around every side effect. */
@@ -96,6 +98,10 @@ export function compileWithHooks(
     ...createSagaActions(plan),
     markFailed: createMarkFailed(),
   };
+  const guards = createSagaGuards(plan);
+  if (testOnly.compensateAgain === true) {
+    guards.needsCompensation = ({ context }, { step }) => context.completed.includes(step);
+  }
   const machine = setup({
     types: {
       context: {} as SagaContext,
@@ -104,7 +110,7 @@ export function compileWithHooks(
       emitted: {} as JournalEmitted,
     },
     actions,
-    guards: createSagaGuards(plan),
+    guards,
     actors: createStepActors(plan, hooks),
   }).createMachine(config as never);
   return { machine: machine as unknown as AnyStateMachine, plan };
