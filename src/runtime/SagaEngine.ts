@@ -28,14 +28,17 @@ import {
   type StatusCount,
   type StoredExecution,
 } from '../store/SagaStore.js';
-import { checkExternalEvent, explainRefusedEvent, type ExternalEvent } from './externalEvent.js';
+import { checkReason, copyPlainJson } from './boundaryValues.js';
+import { checkExternalEvent, explainRefusedEvent, externalEventData, type ExternalEvent } from './externalEvent.js';
 import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import type { LiveExecution } from './LiveExecution.js';
+import { ReloadSchedule } from './ReloadSchedule.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
 import { cancelRefusal, notHeldError, retryRefusal } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
+import { canonicalJson, checkSameStart, storedInputJson, type StartRequest } from './startConflicts.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
@@ -57,11 +60,12 @@ export class SagaEngine {
   private readonly registry: SagaRegistry;
   private readonly committer: GroupCommitter;
   private readonly live = new Map<string, LiveExecution>();
-  private readonly starting = new Map<string, Promise<ExecuteResult>>();
+  private readonly starting = new Map<string, { started: Promise<ExecuteResult>; request: StartRequest }>();
+  private startup: Promise<RecoveryReport> | undefined;
   private readonly refused = new Map<string, SagaError>();
   private readonly listeners = new Set<SagaLifecycleListener>();
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
-  private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly reloads = new ReloadSchedule((id) => this.reload(id));
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly inspect: SagaEngineOptions['inspect'];
   private readonly telemetry: SagaTelemetry;
@@ -82,6 +86,7 @@ export class SagaEngine {
       this.store,
       (writes) => this.onCommitted(writes),
       (writes, error) => this.onCommitFailed(writes, error),
+      (id, error) => this.onUnwritable(id, error),
     );
   }
 
@@ -101,8 +106,17 @@ export class SagaEngine {
   }
 
   /** Opens the store and resumes every unfinished execution from its last durable state. */
-  async start(): Promise<RecoveryReport> {
-    if (this.state === 'started') throw new InvalidOperationError('The engine is already started');
+  start(): Promise<RecoveryReport> {
+    // Two starts at once would resume every execution twice: the second one shares the first.
+    if (this.startup !== undefined) return this.startup;
+    if (this.state === 'started') return Promise.reject(new InvalidOperationError('The engine is already started'));
+    this.startup = this.recover().finally(() => {
+      this.startup = undefined;
+    });
+    return this.startup;
+  }
+
+  private async recover(): Promise<RecoveryReport> {
     await this.store.init();
     this.state = 'started';
     this.refused.clear();
@@ -137,20 +151,31 @@ export class SagaEngine {
     this.assertStarted();
     checkExecuteOptions(options);
     const registered = this.registeredFor(saga);
-    const parsed = registered.definition.input.safeParse(input);
+    const name = registered.definition.name;
+    const raw = copyPlainJson(input, 'input', `Invalid input for saga "${name}"`);
+    const parsed = registered.definition.input.safeParse(raw);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code }));
       const where = issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
       throw new SagaInputError(`Invalid input for saga "${registered.definition.name}": ${where}`, issues);
     }
     const id = options.executionId ?? randomUUID();
+    const request: StartRequest = {
+      saga: name,
+      inputJson: canonicalJson(raw) ?? 'null',
+      executionId: id,
+      idempotencyKey: options.idempotencyKey,
+    };
     const claims = [`id:${id}`, ...(options.idempotencyKey === undefined ? [] : [`key:${options.idempotencyKey}`])];
     for (const claim of claims) {
       const inFlight = this.starting.get(claim);
-      if (inFlight !== undefined) return { ...(await inFlight), existing: true };
+      if (inFlight === undefined) continue;
+      checkSameStart(request, { id: inFlight.request.executionId, ...inFlight.request });
+      return { ...(await inFlight.started), existing: true };
     }
-    const started = this.startNew(registered, id, parsed.data, options);
-    for (const claim of claims) this.starting.set(claim, started);
+    // The raw input is kept; steps see it through the schema on every run (schemaValues.ts).
+    const started = this.startNew(registered, request, raw, options);
+    for (const claim of claims) this.starting.set(claim, { started, request });
     try {
       return await started;
     } finally {
@@ -161,6 +186,11 @@ export class SagaEngine {
   /** Resolves when the execution is Completed, Compensated or Failed (Failed waits for a person). */
   waitFor<TResults = Record<string, unknown>>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
   async waitFor(id: string): Promise<ExecutionView> {
+    const reloading = this.reloads.whenReloaded(id);
+    if (reloading !== undefined) {
+      await reloading;
+      return this.waitFor(id);
+    }
     const live = this.live.get(id);
     if (live !== undefined) {
       if (SETTLED_STATUSES.includes(statusOf(live.actor.getSnapshot().value))) {
@@ -197,16 +227,18 @@ export class SagaEngine {
   /** Delivers an event to an execution waiting for it (an `awaitEvent` step). */
   async send(id: string, event: ExternalEvent): Promise<void> {
     checkExternalEvent(event);
+    const data = externalEventData(id, event);
     const live = await this.requireLive(id);
     const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
-    const message = { type: event.type, data: event.data };
+    const message = { type: event.type, data };
     if (!snapshot.can(message)) throw explainRefusedEvent(id, live.registered.plan, snapshot, event);
     live.actor.send(message);
     await this.committer.durable(id);
   }
 
   /** Cancels a Running execution before its pivot: it compensates what completed. */
-  async cancel(id: string, reason = 'cancelled'): Promise<void> {
+  async cancel(id: string, reason: string = 'cancelled'): Promise<void> {
+    checkReason(id, reason);
     const live = await this.requireLive(id);
     const refusal = cancelRefusal(
       id,
@@ -253,8 +285,7 @@ export class SagaEngine {
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
     this.state = 'stopped';
-    for (const timer of this.reloadTimers) clearTimeout(timer);
-    this.reloadTimers.clear();
+    this.reloads.clear();
     const live = [...this.live.values()];
     for (const execution of live) execution.unsubscribe();
     await this.committer.idle();
@@ -272,18 +303,14 @@ export class SagaEngine {
 
   private async startNew(
     registered: RegisteredSaga,
-    id: string,
+    request: StartRequest,
     input: unknown,
     options: ExecuteOptions,
   ): Promise<ExecuteResult> {
+    const id = request.executionId;
     const existing = await this.findExisting(id, options.idempotencyKey);
     if (existing !== undefined) {
-      if (existing.saga !== registered.definition.name) {
-        throw new InvalidOperationError(
-          `Execution "${existing.id}" already exists for saga "${existing.saga}", not "${registered.definition.name}"`,
-          { executionId: existing.id },
-        );
-      }
+      checkSameStart(request, { id: existing.id, saga: existing.saga, inputJson: storedInputJson(existing) });
       return { id: existing.id, existing: true };
     }
     const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;
@@ -419,34 +446,50 @@ export class SagaEngine {
   private onCommitFailed(writes: readonly ExecutionWrite[], error: StoreError): void {
     // The store is the truth: drop what did not commit and reload from the last durable state.
     for (const { execution: stored } of writes) {
-      const live = this.live.get(stored.id);
+      const live = this.drop(stored.id);
       if (live === undefined) continue;
-      live.unsubscribe();
-      live.actor.stop();
-      this.live.delete(stored.id);
       this.committer.discard(stored.id, error);
-      for (const waiter of live.waiters) waiter.reject(error);
-      if (stored.revision > 1) this.reloadLater(stored.id, RELOAD_DELAY_MS);
+      if (stored.revision <= 1 || this.state !== 'started') {
+        // Its start was never durable: there is nothing to reload.
+        for (const waiter of live.waiters) waiter.reject(error);
+        continue;
+      }
+      this.reloads.schedule(stored.id, RELOAD_DELAY_MS);
+      // Who waits for the outcome keeps waiting: the execution goes on after its reload.
+      for (const waiter of live.waiters) this.waitFor(stored.id).then(waiter.resolve, waiter.reject);
     }
   }
 
-  private reloadLater(id: string, delayMs: number): void {
-    if (this.state !== 'started') return;
-    const timer = setTimeout(() => {
-      this.reloadTimers.delete(timer);
-      void this.reload(id, delayMs);
-    }, delayMs);
-    this.reloadTimers.add(timer);
+  private onUnwritable(id: string, error: StoreError): void {
+    // Reloading would fail the same way: the execution stays at its last durable
+    // state, and operations on it say why until the engine restarts.
+    this.refused.set(id, error);
+    const live = this.drop(id);
+    for (const waiter of live?.waiters ?? []) waiter.reject(error);
   }
 
-  private async reload(id: string, delayMs: number): Promise<void> {
-    if (this.state !== 'started' || this.live.has(id)) return;
+  /** Takes an execution out of memory; its actor stops. */
+  private drop(id: string): LiveExecution | undefined {
+    const live = this.live.get(id);
+    if (live === undefined) return undefined;
+    live.unsubscribe();
+    live.actor.stop();
+    this.live.delete(id);
+    return live;
+  }
+
+  /** Resumes an execution from its last durable state after a failed commit; false to try again later. */
+  private async reload(id: string): Promise<boolean> {
+    if (this.state !== 'started' || this.live.has(id)) return true;
+    const stored = await this.store.get(id);
+    if (stored === undefined || FINAL_STATUSES.includes(stored.status)) return true;
     try {
-      const stored = await this.store.get(id);
-      if (stored !== undefined && !FINAL_STATUSES.includes(stored.status)) this.resume(stored);
-    } catch {
-      this.reloadLater(id, Math.min(delayMs * 2, 30_000));
+      this.resume(stored);
+    } catch (error) {
+      if (!(error instanceof SagaError)) throw error;
+      this.refused.set(id, error);
     }
+    return true;
   }
 
   private telemetryInfo(id: string): ExecutionTelemetryInfo | undefined {

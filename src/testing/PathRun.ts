@@ -28,6 +28,8 @@ export interface PathRun {
   readonly crashInFlight: boolean;
   readonly crashed: Set<string>;
   requestCrash(): void;
+  /** A step the path cancels in flight has applied its effect and waits: cancel now. */
+  cancelInFlight(step: string): void;
   /** The saga's own code has a bug retries cannot fix: stop the path now. */
   bug(error: UserError): void;
 }

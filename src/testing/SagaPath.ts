@@ -6,13 +6,14 @@ import type { ExecutionStatus } from '../store/SagaStore.js';
  * - `flaky`: its first attempt fails, the retry runs the saga's code;
  * - `fail`: fails on every attempt, also after an operator's retry;
  * - `recover`: fails on every attempt until an operator retries the Failed execution, then runs the saga's code;
- * - `timeout`: hangs until its timeout fires;
+ * - `timeout`: runs the saga's code (its effect applied), then hangs until its timeout fires: its outcome is unknown;
  * - `cancelInBackoff`: its first attempt fails and an operator cancels during the retry backoff;
- * - `deadline`: is in flight when the saga's deadline passes (before the pivot);
+ * - `cancelInFlight`: runs the saga's code, then an operator cancels while it is still in flight: its outcome is unknown;
+ * - `deadline`: runs the saga's code, and is still in flight when the saga's deadline passes (before the pivot);
  * - `afterDeadline`: starts after the saga's deadline passed (after the pivot), then runs the saga's code.
  */
 export type StepFate =
-  'ok' | 'flaky' | 'fail' | 'recover' | 'timeout' | 'cancelInBackoff' | 'deadline' | 'afterDeadline';
+  'ok' | 'flaky' | 'fail' | 'recover' | 'timeout' | 'cancelInBackoff' | 'cancelInFlight' | 'deadline' | 'afterDeadline';
 export type WaitFate = 'arrive' | 'timeout' | 'cancel';
 /** What a compensation does: runs the saga's code, fails on every attempt, or fails until an operator's retry. */
 export type CompensationFate = 'ok' | 'fail' | 'recover';
@@ -38,6 +39,8 @@ export interface SagaPath {
     readonly status: Extract<ExecutionStatus, 'Completed' | 'Compensated' | 'Failed'>;
     /** Steps (and awaited events) that complete, in order; parallel branches in declared order. */
     readonly completed: readonly string[];
+    /** Steps whose outcome is unknown (timed out, or in flight at a cancel or the deadline): compensated too. */
+    readonly unknown: readonly string[];
     /** Compensations that complete, in order; each inner array is a group compensated side by side. */
     readonly compensations: readonly (readonly string[])[];
     /** Why the saga compensates, when it does because of a cancellation or the deadline. */

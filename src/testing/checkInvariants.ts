@@ -72,7 +72,7 @@ export function checkInvariants({ path, plan, result, liveEffects }: InvariantIn
     fail('compensation says why it started', `expected reason ${path.expected.reason}, got ${show(view.reason)}`);
   }
   for (const [step, fate] of Object.entries(path.steps)) {
-    if (fate !== 'cancelInBackoff') continue;
+    if (fate !== 'cancelInBackoff' && fate !== 'cancelInFlight') continue;
     const outcome = result.cancels.has(step) ? result.cancels.get(step) : 'never sent';
     if (path.expected.cancelRefused === true) {
       if (!(outcome instanceof InvalidOperationError)) {
@@ -83,17 +83,38 @@ export function checkInvariants({ path, plan, result, liveEffects }: InvariantIn
         );
       }
     } else if (outcome !== undefined) {
-      fail('an operator can cancel before the pivot', `cancel during the backoff of ${step}: ${String(outcome)}`, step);
+      fail('an operator can cancel before the pivot', `cancel at ${step}: ${String(outcome)}`, step);
     }
   }
   const completed = [...view.completed].sort();
   if (show(completed) !== show([...path.expected.completed].sort())) {
     fail('completed steps', `expected ${show(path.expected.completed)}, got ${show(view.completed)}`);
   }
+  const unknown = [...view.unknown].sort();
+  if (show(unknown) !== show([...path.expected.unknown].sort())) {
+    fail(
+      'a step timed out or stopped in flight has an unknown outcome',
+      `expected unknown ${show(path.expected.unknown)}, got ${show(view.unknown)}`,
+    );
+  }
+  for (const call of compensations) {
+    const told = view.completed.includes(call.step) ? 'completed' : 'unknown';
+    if (call.outcome !== told) {
+      fail(
+        "a compensation is told its step's outcome",
+        `the compensation of ${call.step} got ctx.outcome ${show(call.outcome)}, expected ${show(told)}`,
+        call.step,
+      );
+    }
+  }
   const compensated = once(compensations.map((c) => c.step));
   for (const step of compensated) {
-    if (!view.completed.includes(step))
-      fail('no compensation for a step that did not complete', `${step} was compensated`, step);
+    if (!view.completed.includes(step) && !view.unknown.includes(step))
+      fail(
+        'no compensation for a step that did not complete (or whose outcome is unknown)',
+        `${step} was compensated`,
+        step,
+      );
     const planned: PlannedStep | undefined = plan.steps.get(step);
     if (planned !== undefined && (planned.pivot || planned.afterPivot)) {
       fail('no compensation at or after the pivot', `${step} was compensated`, step);

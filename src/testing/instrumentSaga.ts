@@ -23,6 +23,8 @@ export interface EffectCall {
   output?: unknown;
   /** The call applied its effect, then the engine was killed before it returned. */
   crashed?: boolean;
+  /** What a compensation was told of its step: `completed`, or `unknown` (timed out or cancelled in flight). */
+  outcome?: 'completed' | 'unknown';
 }
 
 // Retry waits: attempt counts are kept, waits are milliseconds.
@@ -140,9 +142,6 @@ export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxW
             case 'recover':
               if (run.retries === 0) throw failure(`${name} fails until an operator retries (path)`);
               break;
-            case 'timeout':
-            case 'deadline':
-              return untilAborted(ctx.signal);
             case 'flaky':
             case 'cancelInBackoff':
               if (ctx.attempt === 1) throw new Error(`${name} fails once (path)`);
@@ -151,11 +150,20 @@ export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxW
               await sleepUntil((run.deadlineAt ?? 0) + AFTER_DEADLINE_MS, ctx.signal);
               break;
             case 'ok':
+            case 'timeout':
+            case 'deadline':
+            case 'cancelInFlight':
               break;
           }
           const output = await callUser('run', ctx.attempt, () => options.run(ctx));
           call.output = output;
           call.returned = true;
+          // The effect is applied, and the step never reports back: its outcome is unknown.
+          if (fate === 'timeout' || fate === 'deadline') return untilAborted(ctx.signal);
+          if (fate === 'cancelInFlight') {
+            run.cancelInFlight(name);
+            return untilAborted(ctx.signal);
+          }
           if (crashHere(call)) {
             call.crashed = true;
             run.requestCrash();
@@ -178,6 +186,7 @@ export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxW
                   at: Date.now(),
                 };
                 run.calls.push(call);
+                call.outcome = (ctx as { outcome?: 'completed' | 'unknown' }).outcome ?? 'completed';
                 if (compensationFate === 'fail' || (compensationFate === 'recover' && run.retries === 0)) {
                   throw new Error(`undo ${name} fails (path)`);
                 }

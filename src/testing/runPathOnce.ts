@@ -14,6 +14,7 @@ import type { SagaPath } from './SagaPath.js';
 import { SagaPathViolation } from './SagaPathViolation.js';
 
 const JOURNAL_TAIL = 8;
+const IN_FLIGHT_REASON = 'cancelled while the step is in flight (path)';
 
 export interface PathRunSettings {
   readonly store: (() => SagaStore) | undefined;
@@ -83,6 +84,7 @@ export async function runPathOnce(
   failed.catch(() => undefined);
   // A crash asked for before the loop listens (a step starting inside execute) waits for it.
   let crashPending = false;
+  const inFlightBeforeId: string[] = [];
   let crash: () => void = () => undefined;
   const run: PathRun = {
     path,
@@ -98,6 +100,11 @@ export async function runPathOnce(
       crash();
     },
     bug: (error) => fail(threwViolation(path, id, error)),
+    cancelInFlight: (step) => {
+      // The first step starts inside execute(), before its id is known here: cancel once it is.
+      if (id === '') inFlightBeforeId.push(step);
+      else cancelNow(engine, step, IN_FLIGHT_REASON);
+    },
   };
   const saga = instrumentSaga(definition, run, settings.maxWaitMs);
   const plan = planSaga(saga);
@@ -119,13 +126,18 @@ export async function runPathOnce(
   /** Whether an operation failed only because its engine was stopped for a restore. */
   const superseded = (current: SagaEngine) => retired.has(current);
 
-  const cancelInBackoff = (current: SagaEngine, step: string) => {
-    if (cancels.has(step) || path.steps[step] !== 'cancelInBackoff') return;
+  /** The operator's cancel at `step`; what came of it is kept for the invariants. */
+  const cancelNow = (current: SagaEngine, step: string, reason: string) => {
+    if (cancels.has(step)) return;
     cancels.set(step, 'pending');
-    current.cancel(id, `cancelled during the retry backoff of ${step} (path)`).then(
+    current.cancel(id, reason).then(
       () => cancels.set(step, undefined),
       (error: unknown) => (superseded(current) ? cancels.delete(step) : cancels.set(step, error)),
     );
+  };
+  const cancelInBackoff = (current: SagaEngine, step: string) => {
+    if (path.steps[step] === 'cancelInBackoff')
+      cancelNow(current, step, `cancelled during the retry backoff of ${step} (path)`);
   };
 
   // Plays the path's part where the execution waits: send the event, cancel there, or let it time out.
@@ -192,6 +204,7 @@ export async function runPathOnce(
         failed,
       ])
     ).id;
+    for (const step of inFlightBeforeId) cancelNow(engine, step, IN_FLIGHT_REASON);
     for (;;) {
       const current = engine;
       let restoreRequested: () => void = () => undefined;

@@ -107,9 +107,10 @@ export function sagaOutline(definition: AnySagaDefinition): AnyStateMachine {
   const build = (index: number, done: readonly Undo[], prefix: string, faulted: boolean): string => {
     const entry: PlannedEntry | undefined = plan.entries[index];
     if (entry === undefined) return outcome(prefix, 'Completed');
-    const fail = (why: string, mode: RollbackMode = { faults: true, retry: false }) => {
+    // `own`: a step that timed out may hold its effect (unknown outcome): it is undone first.
+    const fail = (why: string, mode: RollbackMode = { faults: true, retry: false }, own: readonly Undo[] = []) => {
       const at = `${prefix}/${entry.name}:${why}`;
-      return entry.afterPivot ? outcome(at, 'Failed') : rollback(at, done, mode);
+      return entry.afterPivot ? outcome(at, 'Failed') : rollback(at, [...own, ...done], mode);
     };
     if (entry.kind === 'step') {
       const id = `${prefix}/${entry.name}`;
@@ -125,13 +126,23 @@ export function sagaOutline(definition: AnySagaDefinition): AnyStateMachine {
             ? failedWithRetry(`${id}:fail`, `${name}.ok`, [`${name}.fail`], next)
             : fail('fail', { faults: true, retry: entry === lastStepBeforePivot }),
         };
-        if (entry.definition.options.timeoutMs !== undefined) on[`${name}.timeout`] = { target: fail('timeout') };
+        if (entry.definition.options.timeoutMs !== undefined) {
+          on[`${name}.timeout`] = { target: fail('timeout', undefined, undoFor(entry)) };
+        }
         if (retries) {
           on[`${name}.cancelInBackoff`] = {
             target: entry.afterPivot ? next(`${id}+cancelRefused`) : rollback(`${id}:cancelInBackoff`, done, CLEAN),
           };
         }
-        if (entry === deadlineStep) on[`${name}.deadline`] = { target: rollback(`${id}:deadline`, done, CLEAN) };
+        // In flight at a cancel or the deadline, the step's outcome is unknown: it is undone first.
+        if (!entry.afterPivot && !entry.pivot && entry.compensable) {
+          on[`${name}.cancelInFlight`] = {
+            target: rollback(`${id}:cancelInFlight`, [...undoFor(entry), ...done], CLEAN),
+          };
+        }
+        if (entry === deadlineStep) {
+          on[`${name}.deadline`] = { target: rollback(`${id}:deadline`, [...undoFor(entry), ...done], CLEAN) };
+        }
         if (entry === afterDeadlineStep) on[`${name}.afterDeadline`] = { target: next(`${id}+afterDeadline`) };
       }
       states[id] = { on };

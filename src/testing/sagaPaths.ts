@@ -28,6 +28,7 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
   const waits: Record<string, WaitFate> = {};
   const compensations: Record<string, CompensationFate> = {};
   const completed: string[] = [];
+  const unknown: string[] = [];
   const undone: string[][] = [];
   const words: string[] = [];
   let retries = 0;
@@ -59,7 +60,8 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
         const ran = again ? [last?.member ?? unit] : members;
         ran.forEach((m) => (compensations[m] = again ? 'recover' : 'ok'));
         undone.push(ran);
-        words.push(`undo ${ran.join(' + ')}`);
+        const told = ran.map((m) => (unknown.includes(m) ? `${m} (outcome unknown)` : m));
+        words.push(`undo ${told.join(' + ')}`);
         return;
       }
       const failing = undo[3] ?? members[0] ?? unit;
@@ -106,7 +108,13 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
         words.push(`${name} fails`);
         return;
       case 'timeout':
+        unknown.push(name);
         words.push(`${name} times out`);
+        return;
+      case 'cancelInFlight':
+        unknown.push(name);
+        reason = 'cancelled';
+        words.push(`cancel while ${name} runs`);
         return;
       case 'cancelInBackoff':
         if (plan.steps.get(name)?.afterPivot === true) {
@@ -119,6 +127,7 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
         }
         return;
       case 'deadline':
+        unknown.push(name);
         deadline = true;
         reason = 'deadline';
         words.push(`deadline passes during ${name}`);
@@ -146,6 +155,7 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
     expected: {
       status,
       completed,
+      unknown,
       compensations: undone,
       ...(reason === undefined ? {} : { reason }),
       ...(cancelRefused ? { cancelRefused } : {}),

@@ -48,8 +48,9 @@ describe('crash safety', () => {
     const engine = new SagaEngine({ store: sqliteStore(engineDb), sagas: [orderFulfillmentSaga(createShop())] });
     await engine.start();
     const ledger = new Database(ledgerDb, { readonly: true });
-    const effect = ledger.prepare('SELECT undone_at FROM effects WHERE ledger = ? AND key = ?');
-    const effectsOf = ledger.prepare("SELECT count(*) AS n FROM effects WHERE key LIKE ? || ':%'");
+    // applied_at = 0 marks a tombstone: an undo for a key never applied (none expected here).
+    const effect = ledger.prepare('SELECT undone_at FROM effects WHERE ledger = ? AND key = ? AND applied_at > 0');
+    const effectsOf = ledger.prepare("SELECT count(*) AS n FROM effects WHERE key LIKE ? || ':%' AND applied_at > 0");
     const undoCalls = ledger.prepare("SELECT ledger, key FROM calls WHERE kind = 'undo'").all() as {
       ledger: string;
       key: string;
@@ -99,7 +100,7 @@ describe('crash safety', () => {
     const ledgerDb = join(dir, 'ledger.db');
     const first = startWorker(['backoff', engineDb, ledgerDb]);
     await first.ready;
-    const store = sqliteStore(engineDb);
+    const store = sqliteStore(engineDb, { readOnly: true });
     await store.init();
     let dueAt: number | undefined;
     // Generous: under a loaded CI machine the worker can take seconds to get there.

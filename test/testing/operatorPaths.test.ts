@@ -44,7 +44,8 @@ describe('operator paths', () => {
     ).toEqual(
       [
         "cancel in flight's retry backoff -> Compensated",
-        'deadline passes during flight -> Compensated',
+        'cancel while flight runs -> undo flight (outcome unknown) -> Compensated',
+        'deadline passes during flight -> undo flight (outcome unknown) -> Compensated',
         "cancel in ticket's retry backoff is refused (past the pivot) -> Completed",
         'deadline passes after the pivot, before ticket -> Completed',
         'ticket fails -> Failed -> operator retries -> ticket fails again -> Failed',

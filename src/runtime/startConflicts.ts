@@ -1,0 +1,57 @@
+import { InvalidOperationError } from '../definition/errors.js';
+import type { StoredExecution } from '../store/SagaStore.js';
+
+/** What a start asked for, to compare with an earlier start under the same id or key. */
+export interface StartRequest {
+  readonly saga: string;
+  /** The raw input as canonical JSON (keys sorted). */
+  readonly inputJson: string;
+  readonly executionId: string;
+  readonly idempotencyKey: string | undefined;
+}
+
+/** JSON with object keys sorted, so two equal plain values give the same text. @internal */
+export function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}
+
+function claimText(request: StartRequest, existingId: string): string {
+  return existingId === request.executionId
+    ? `executionId "${request.executionId}"`
+    : `idempotencyKey "${request.idempotencyKey ?? ''}"`;
+}
+
+/**
+ * Refuses a start that reuses an execution id or idempotency key for another
+ * saga or another input (as Step Functions' ExecutionAlreadyExists): the
+ * caller would otherwise get an answer about a different request.
+ *
+ * @internal
+ */
+export function checkSameStart(request: StartRequest, existing: { id: string; saga: string; inputJson: string }): void {
+  if (existing.saga !== request.saga) {
+    throw new InvalidOperationError(
+      `The ${claimText(request, existing.id)} is already used by execution "${existing.id}" of saga "${existing.saga}", not "${request.saga}"`,
+      { executionId: existing.id },
+    );
+  }
+  if (existing.inputJson !== request.inputJson) {
+    throw new InvalidOperationError(
+      `The ${claimText(request, existing.id)} is already used by execution "${existing.id}" with a different input; ` +
+        'use a new id or key for a new request',
+      { executionId: existing.id },
+    );
+  }
+}
+
+/** The raw input an execution was started with, as canonical JSON. @internal */
+export function storedInputJson(stored: StoredExecution): string {
+  const snapshot = JSON.parse(stored.snapshot) as { context?: { input?: unknown } };
+  return canonicalJson(snapshot.context?.input) ?? 'null';
+}
