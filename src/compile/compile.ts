@@ -73,6 +73,8 @@ export interface TestOnlyCompileOptions {
   readonly forwardCompensation?: boolean;
   /** Forget which steps were already compensated: a retried rollback undoes them again. */
   readonly compensateAgain?: boolean;
+  /** Forget the steps whose outcome is unknown: only completed steps are compensated. */
+  readonly forgetUnknown?: boolean;
 }
 
 /** @internal Compiles with runtime hooks around every side effect. */
@@ -101,6 +103,10 @@ export function compileWithHooks(
     markFailed: createMarkFailed(),
   };
   const guards = createSagaGuards(plan);
+  if (testOnly.forgetUnknown === true) {
+    guards.needsCompensation = ({ context }, { step }) =>
+      context.completed.includes(step) && !context.compensated.includes(step);
+  }
   if (testOnly.compensateAgain === true) {
     guards.needsCompensation = ({ context }, { step }) =>
       context.completed.includes(step) || context.unknown.includes(step);

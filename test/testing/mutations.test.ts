@@ -149,4 +149,22 @@ describe('the path tester bites', () => {
       /^the compensation of hotel ran again \(attempt 1, key ".*:hotel:compensate"\) after the journal recorded it done/,
     );
   });
+
+  it('should catch an engine that forgets to compensate a step whose outcome is unknown', async () => {
+    const [order] = examplesUnderTest();
+    if (order === undefined) throw new Error('no example');
+
+    const found = await violations(order.saga, { ...order.options, testOnly: { forgetUnknown: true } });
+
+    const timeout = found.find(
+      (v) =>
+        v.path ===
+        'createShipment times out -> undo createShipment (outcome unknown) -> undo reserveStock -> undo processPayment -> undo createOrder -> Compensated',
+    );
+    expect(timeout?.invariant).toBe('compensations in exact reverse order of completed steps');
+    expect(timeout?.divergence).toContain('compensation #1: expected "createShipment", got "reserveStock"');
+    expect(found.map((v) => v.path)).toContain(
+      'cancel while processPayment runs -> undo processPayment (outcome unknown) -> undo createOrder -> Compensated',
+    );
+  });
 });
