@@ -1,6 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { defineSaga, parallel, step } from '../../src/index.js';
+import { sqliteStore } from '../../src/sqlite.js';
 import { runSagaPath, sagaPaths } from '../../src/testing/index.js';
 
 /** A travel booking: a retrying step, a group of two compensable branches, a pivot and retrying steps after it. */
@@ -101,5 +105,23 @@ describe('operator paths', () => {
     expect(pay.filter((c) => c.ok === true)).toHaveLength(1);
     expect(pay.findIndex((c) => c.crashed === true)).toBeLessThan(pay.findIndex((c) => c.ok === true));
     expect(new Set(pay.map((c) => JSON.stringify([c.key, c.output]))).size).toBe(1);
+  });
+});
+
+describe('path testing on SQLite', () => {
+  it('should crash and restore every operator path against one SQLite file', async () => {
+    const { saga, liveEffects } = travel();
+    const file = join(mkdtempSync(join(tmpdir(), 'sagachart-paths-')), 'paths.db');
+    let restores = 0;
+    for (const path of sagaPaths(saga, { kind: 'operator' })) {
+      const report = await runSagaPath(saga, path, {
+        liveEffects,
+        crashAndRestore: true,
+        store: () => sqliteStore(file),
+      });
+      expect(report.status).toBe(path.expected.status);
+      restores += report.restores;
+    }
+    expect(restores).toBeGreaterThan(20);
   });
 });
