@@ -5,6 +5,7 @@ import type { SagaPath } from './SagaPath.js';
 import { SagaPathViolation } from './SagaPathViolation.js';
 
 const show = (value: unknown) => JSON.stringify(value);
+const describe = (value: unknown) => (value instanceof Error ? `${value.name}: ${value.message}` : show(value));
 
 /** Consecutive duplicates removed: a compensation re-run after a restore counts once. */
 const once = (steps: string[]) => steps.filter((s, i) => s !== steps[i - 1]);
@@ -78,12 +79,12 @@ export function checkInvariants({ path, plan, result, liveEffects }: InvariantIn
       if (!(outcome instanceof InvalidOperationError)) {
         fail(
           'no cancellation after the pivot',
-          `cancel during the backoff of ${step} should be refused, got ${outcome === undefined ? 'accepted' : String(outcome)}`,
+          `cancel during the backoff of ${step} should be refused, got ${outcome === undefined ? 'accepted' : describe(outcome)}`,
           step,
         );
       }
     } else if (outcome !== undefined) {
-      fail('an operator can cancel before the pivot', `cancel at ${step}: ${String(outcome)}`, step);
+      fail('an operator can cancel before the pivot', `cancel at ${step}: ${describe(outcome)}`, step);
     }
   }
   const completed = [...view.completed].sort();

@@ -171,7 +171,7 @@ export async function runSagaPath(
     if (error instanceof SagaPathViolation && smallest !== undefined) {
       throw error.withData({ ...smallest, generated });
     }
-    throw error ?? new Error(`Path "${path.name}" failed`);
+    throw error instanceof Error ? error : new Error(`Path "${path.name}" failed: ${String(error)}`);
   }
   if (last === undefined) throw new Error(`Path "${path.name}" never ran`);
   return report(path, last, runs, started);
