@@ -47,6 +47,35 @@ describe('bugs in the saga’s own code', () => {
     expect(violation.message).toContain(path.name);
   });
 
+  it('should report a compensation that throws an ordinary error on every call after its shortened retries', async () => {
+    const saga = defineSaga({
+      name: 'refund-api-down',
+      version: 1,
+      input: z.object({ orderId: z.string() }),
+      steps: [
+        step('charge', {
+          run: () => ({ id: 'ch-1' }),
+          // The default compensation policy: 20 attempts over about 15 minutes.
+          compensate: () => {
+            throw new Error('refund API: 400 bad request');
+          },
+        }),
+        step('ship', { run: () => 'shipped', compensate: 'none' }),
+      ],
+    });
+    const path = sagaPaths(saga).find((p) => p.name === 'ship fails -> undo charge -> Compensated');
+    if (path === undefined) throw new Error('no such path');
+
+    const violation = await violationOf(runSagaPath(saga, path));
+
+    expect(violation.kind).toBe('threw');
+    expect(violation.step).toBe('charge');
+    expect(violation.phase).toBe('compensate');
+    expect(violation.divergence).toMatch(
+      /^the compensation of "charge" threw Error: refund API: 400 bad request \(compensate, attempt 1\); then final status: expected Compensated, got Failed/,
+    );
+  });
+
   it('should report a step whose run throws a TypeError at once, without waiting for its retries', async () => {
     const saga = defineSaga({
       name: 'typo-step',

@@ -85,7 +85,8 @@ still missing is generated from the saga's schemas.
                  minimal one and shown
   --seed N       seed of the data generator (to replay a run)
   --restore      also kill and restore the engine after every completed step, and inside
-                 every step and compensation (after its effect, before it returns)
+                 every step and compensation outside parallel groups (after its effect,
+                 before it returns)
   --budget-ms N  time budget of one path run (default 10000); past it the path is "stuck"`,
   options: {
     input: { type: 'string' },
