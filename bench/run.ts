@@ -10,6 +10,7 @@ import { latencies, round, throughput } from './measure.js';
 import { pathTestingBench } from './pathTesting.js';
 import { fourSteps, parked } from './sagas.js';
 import { FULL_SIZES, sseBenchmarks } from './sse.js';
+import { integrityBenchmarks } from './integrity.js';
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -207,6 +208,9 @@ log('');
     : FULL_SIZES;
   for (const line of await sseBenchmarks(sizes)) log(line);
 }
+log('## Integrity check when a SQLite store opens');
+log('');
+for (const line of await integrityBenchmarks(Math.round(100_000 * scale))) log(line);
 log('## Notes');
 log('');
 log('- "hand-written" is what a user would write by hand: subscribe to the actor and write the persisted snapshot');
