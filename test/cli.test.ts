@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { postgresStore } from '../src/postgres.js';
 import { sqliteStore } from '../src/sqlite.js';
+import { freshSchema, POSTGRES_URL, postgresAvailable } from './fixtures/postgres.js';
 import { serveProcess } from './fixtures/serveProcess.js';
 
 const root = join(import.meta.dirname, '..');
@@ -27,6 +29,8 @@ function cli(args: string[], db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli
   });
   return { code: result.status, out: result.stdout, err: result.stderr, db };
 }
+
+const postgresUp = await postgresAvailable();
 
 describe('the sagachart binary', () => {
   it.each([
@@ -225,6 +229,10 @@ describe('the sagachart binary', () => {
       // The server ran it: its API knows the execution.
       const view = (await (await fetch(`${url}/api/executions/held-1`)).json()) as { status: string };
       expect(view.status).toBe('Completed');
+      // Scripts: start and wait in one request, the settled execution as JSON, the exit code by outcome.
+      const scripted = cli(['run', 'quick', '--input', '{"outcome":"compensate"}', '--json', '--url', url]);
+      expect(scripted.code, scripted.err).toBe(2);
+      expect(JSON.parse(scripted.out)).toMatchObject({ status: 'Compensated', existing: false });
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');
@@ -245,5 +253,42 @@ describe('the sagachart binary', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it.runIf(postgresUp)('should serve on PostgreSQL with --db postgres://…?schema=', async () => {
+    const schema = freshSchema();
+    const db = `${POSTGRES_URL}?schema=${schema}`;
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--machines', MACHINES], {
+      cwd: root,
+    });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      server.on('exit', () => reject(new Error(output)));
+    });
+    try {
+      expect(output).toContain(`(db ${db}`);
+      const run = spawnSync(
+        process.execPath,
+        [BIN, 'run', 'quick', '--input', '{"outcome":"complete"}', '--url', url],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+    } finally {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    // The executions are in PostgreSQL, in that schema.
+    const store = postgresStore(POSTGRES_URL, { schema, readOnly: true });
+    await store.init();
+    expect((await store.list()).items.map((e) => e.status)).toEqual(['Completed']);
+    await store.close();
   });
 });

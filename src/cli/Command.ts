@@ -6,6 +6,7 @@ import { describeHolder } from '../store/sqliteLock.js';
 import { sqliteFileHolder } from '../store/sqliteStore.js';
 import { CliError } from './CliError.js';
 import { localClient } from './localClient.js';
+import { isPostgresUrl } from './storeFor.js';
 import { remoteClient } from './remoteClient.js';
 import type { SagaClient } from './SagaClient.js';
 
@@ -94,9 +95,9 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
   const url = str(values, 'url');
   const token = str(values, 'token') ?? process.env['SAGACHART_TOKEN'];
   if (url !== undefined) return remoteClient(url, token);
-  const db = str(values, 'db');
+  const db = str(values, 'db') ?? process.env['SAGACHART_DB'];
   const file = db ?? join('data', 'sagachart.db');
-  const holder = sqliteFileHolder(file);
+  const holder = isPostgresUrl(file) ? undefined : sqliteFileHolder(file);
   if (holder !== undefined) {
     if (holder.address === null) {
       throw new CliError(

@@ -37,5 +37,7 @@ export interface SagaClient {
    * execution settles, or until `onEntry` returns (or resolves to) true.
    */
   follow(id: string, onEntry: (followed: FollowedEntry) => FollowVerdict): Promise<ExecutionView>;
+  /** Starts and resolves with the settled execution (one long-polling request at a time for a server). */
+  startAndWait(saga: string, input: unknown, options: ExecuteOptions): Promise<ExecutionView & { existing: boolean }>;
   close(): Promise<void>;
 }

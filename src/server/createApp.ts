@@ -11,6 +11,7 @@ import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
 import { SseStreams } from './SseStreams.js';
+import { DEFAULT_MAX_WAIT_MS, respondWhenSettled, waitParam } from './waitForOutcome.js';
 import { withWaiting } from './withWaiting.js';
 
 // The inspector's icon, so a browser's request for /favicon.ico is not a 404.
@@ -41,6 +42,8 @@ export interface AppOptions {
   readonly host?: string | undefined;
   /** Bytes that may wait for one slow SSE client before it is dropped; 1 MiB by default. */
   readonly sseBufferBytes?: number | undefined;
+  /** The longest `?wait=ms` a request may ask for; 30 s by default. */
+  readonly maxWaitMs?: number | undefined;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -63,6 +66,7 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
  */
 export function createApp(options: AppOptions) {
   const { engine } = options;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const streams = new SseStreams(engine, { bufferBytes: options.sseBufferBytes });
   const metrics = new PrometheusMetrics(engine, () => streams.stats());
   const described = withWaiting(engine);
@@ -78,6 +82,12 @@ export function createApp(options: AppOptions) {
   const open: RequestHandler = (_req, _res, next) => next();
   const mutating = guard ?? open;
   const reading = options.authAll === true && guard !== undefined ? guard : open;
+
+  /** After an operation: the execution now, or (with `?wait`) once it settles. */
+  const answer = async (id: string, wait: number | undefined, req: Request, res: Response): Promise<void> => {
+    if (wait === undefined) res.json(described(await engine.get(id)));
+    else await respondWhenSettled(engine, id, wait, req, res, {}, described);
+  };
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
@@ -108,9 +118,11 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const body = parseRequest(startBody, req.body, 'body');
+      const wait = waitParam(req, maxWaitMs);
       const { saga, input, ...rest } = body;
       const started = await engine.execute(saga, input, rest);
-      res.status(started.existing ? 200 : 201).json(started);
+      if (wait === undefined) res.status(started.existing ? 200 : 201).json(started);
+      else await respondWhenSettled(engine, started.id, wait, req, res, { existing: started.existing }, described);
     }),
   );
   app.get(
@@ -138,7 +150,10 @@ export function createApp(options: AppOptions) {
     '/api/executions/:id',
     reading,
     route(async (req, res) => {
-      res.json(described(await engine.get(param(req, 'id'))));
+      const wait = waitParam(req, maxWaitMs);
+      const view = await engine.get(param(req, 'id'));
+      if (wait === undefined) res.json(described(view));
+      else await respondWhenSettled(engine, view.id, wait, req, res, {}, described);
     }),
   );
   app.get(
@@ -154,8 +169,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const { reason } = parseRequest(cancelBody, req.body ?? {}, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.cancel(param(req, 'id'), reason);
-      res.json(described(await engine.get(param(req, 'id'))));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.post(
@@ -163,8 +179,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       parseRequest(retryBody, req.body ?? {}, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.retry(param(req, 'id'));
-      res.json(described(await engine.get(param(req, 'id'))));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.post(
@@ -172,8 +189,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const event = parseRequest(sendBody, req.body, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.send(param(req, 'id'), event);
-      res.json(described(await engine.get(param(req, 'id'))));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.get(

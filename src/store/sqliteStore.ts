@@ -364,7 +364,7 @@ class SqliteStore implements SqliteSagaStore {
  */
 function checkIntegrity(db: Database.Database): void {
   const rows = db.pragma('quick_check(10)') as { quick_check: string }[];
-  const problems = rows.map((r) => r.quick_check).filter((p) => p !== 'ok');
+  const problems = rows.map((r) => r.quick_check.replace(/\s+/g, ' ')).filter((p) => p !== 'ok');
   if (problems.length > 0) {
     throw new Error(`the file is corrupt (PRAGMA quick_check: ${problems.join('; ')}); restore it from a backup`);
   }

@@ -50,6 +50,8 @@ export const run: Command = {
 
 Prints each step as it happens, then the outcome. When the execution waits
 for an event, says which (and the command that sends it) and exits with 4.
+With --json, prints the settled execution as JSON (over --url: one request
+that waits for the outcome, long-polling on).
 ${EXIT_HELP}`,
   options: {
     input: { type: 'string' },
@@ -61,18 +63,24 @@ ${EXIT_HELP}`,
     if (saga === undefined) throw new CliError('run needs a saga name', 1, true);
     const input = readJsonArgument(str(values, 'input'), '--input');
     return withClient(values, { err }, async (client) => {
-      const { id, existing } = await client.start(saga, input, {
-        executionId: str(values, 'id'),
-        idempotencyKey: str(values, 'key'),
-      });
+      const options = { executionId: str(values, 'id'), idempotencyKey: str(values, 'key') };
+      const sagas = await client.sagas();
+      const awaits = new Set(sagas.flatMap((s) => s.steps.filter((x) => x.kind === 'awaitEvent').map((x) => x.name)));
+      const mayWait = sagas.some((s) => s.name === saga && s.steps.some((x) => x.kind === 'awaitEvent'));
+      // An execution that waits for an event never settles by itself: those are followed below instead.
+      if (values['json'] === true && values['detach'] !== true && !mayWait) {
+        // No live view for scripts: start and wait in one request (long-polling on a server).
+        const outcome = await client.startAndWait(saga, input, options);
+        out(JSON.stringify(outcome));
+        return EXIT_CODES[outcome.status];
+      }
+      const { id, existing } = await client.start(saga, input, options);
       if (values['detach'] === true) {
         await client.park(id);
         out(values['json'] === true ? JSON.stringify({ id, existing }) : id);
         return 0;
       }
       if (values['json'] !== true) out(`${existing ? 'following existing' : 'started'} ${saga} ${id}`);
-      const sagas = await client.sagas();
-      const awaits = new Set(sagas.flatMap((s) => s.steps.filter((x) => x.kind === 'awaitEvent').map((x) => x.name)));
       const timer = stepTimer();
       let first: number | undefined;
       const outcome = await client.follow(id, ({ entry }) => {
@@ -85,10 +93,12 @@ ${EXIT_HELP}`,
           return summary !== undefined && waitingFor(view, summary).some((w) => w.kind === 'event');
         });
       });
-      if (values['json'] === true) out(JSON.stringify(outcome));
-      else {
+      const summary = summaryFor(sagas, outcome);
+      if (values['json'] === true) {
+        out(JSON.stringify({ ...outcome, waiting: summary === undefined ? [] : waitingFor(outcome, summary) }));
+      } else {
         out(`${outcome.status}: ${id}`);
-        waitingLines(outcome, summaryFor(sagas, outcome), values).forEach(out);
+        waitingLines(outcome, summary, values).forEach(out);
       }
       return EXIT_CODES[outcome.status];
     });
