@@ -107,8 +107,8 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
     io?.err(`${file} is held by the server at ${holder.address} (pid ${holder.pid}): using it`);
     return remoteClient(holder.address, token);
   }
-  // Relative to the working directory: say which file that is, every time.
-  io?.err(`database: ${resolve(file)}`);
+  // A file is relative to the working directory: say which file that is, every time.
+  io?.err(`database: ${isPostgresUrl(file) ? file.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : resolve(file)}`);
   const machines = str(values, 'machines') ?? defaultMachinesDir();
   const client = await localClient({ db: file, machines, createDir: db === undefined });
   const sagas = client.engine.sagas().map((s) => `${s.name} v${s.version}`);
