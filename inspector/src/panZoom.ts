@@ -88,16 +88,19 @@ export function panZoom(
   box.addEventListener('pointerdown', (event) => {
     if ((event.target as Element).closest('[data-node]') !== null) return;
     drag = { x: event.clientX, y: event.clientY, vx: view.x, vy: view.y };
+    // Captured, the drag follows the pointer outside the box with listeners on the box alone
+    // (window listeners would outlive the page that drew it).
+    box.setPointerCapture(event.pointerId);
     box.classList.add('dragging');
   });
-  window.addEventListener('pointermove', (event) => {
+  box.addEventListener('pointermove', (event) => {
     if (drag === undefined) return;
     const s = pixelsPerUnit();
     view.x = drag.vx - (event.clientX - drag.x) / s;
     view.y = drag.vy - (event.clientY - drag.y) / s;
     apply();
   });
-  window.addEventListener('pointerup', () => {
+  box.addEventListener('pointerup', () => {
     drag = undefined;
     box.classList.remove('dragging');
   });

@@ -176,6 +176,29 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     expect(await page.locator('[data-node=pivot-boundary]').count()).toBe(1);
   });
 
+  it('should zoom, pan and fit the drawing', async () => {
+    await page.goto(`${server.url}/#/saga/order-fulfillment`);
+    const svg = page.getByTestId('saga-diagram').locator('svg');
+    await node('run:createOrder').waitFor();
+    const viewBox = () => svg.getAttribute('viewBox');
+    const fitted = await viewBox();
+    const width = async () => Number((await viewBox())?.split(' ')[2]);
+    const before = await width();
+    await page.getByLabel('zoom in').first().click();
+    expect(await width()).toBeLessThan(before);
+    const box = (await page.getByTestId('saga-diagram').boundingBox())!;
+    const x = box.x + box.width - 20;
+    const y = box.y + 30;
+    const panned = await viewBox();
+    await page.mouse.move(x, y);
+    await page.mouse.down();
+    await page.mouse.move(x - 150, y, { steps: 5 });
+    await page.mouse.up();
+    expect(await viewBox()).not.toBe(panned);
+    await page.getByLabel('fit to screen').first().click();
+    expect(await viewBox()).toBe(fitted);
+  });
+
   it('should say which event a waiting execution waits for and send it from a form filled from its schema', async () => {
     const { id } = await engine.execute('loan-approval', loan, { executionId: 'loan-waits' });
     await open(id);
