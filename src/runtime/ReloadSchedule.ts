@@ -1,3 +1,4 @@
+const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 30_000;
 
 interface Pending {
@@ -19,7 +20,7 @@ export class ReloadSchedule {
   /** `load` resolves true when the execution is back (or has nothing to resume), false to try again. */
   constructor(private readonly load: (id: string) => Promise<boolean>) {}
 
-  schedule(id: string, delayMs: number): void {
+  schedule(id: string, delayMs = FIRST_DELAY_MS): void {
     let entry = this.pending.get(id);
     if (entry === undefined) {
       let finish = (): void => undefined;

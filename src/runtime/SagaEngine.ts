@@ -4,17 +4,15 @@ import type { SagaContext } from '../compile/sagaContext.js';
 import { SagaTelemetry, type ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import {
-  DefinitionMismatchError,
   ExecutionNotFoundError,
   InvalidOperationError,
   SagaError,
-  SagaInputError,
-  UnknownSagaError,
   type StoreError,
 } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
+import { committedEvent } from './committedEvent.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
 import {
@@ -28,7 +26,7 @@ import {
   type StatusCount,
   type StoredExecution,
 } from '../store/SagaStore.js';
-import { checkReason, copyPlainJson } from './boundaryValues.js';
+import { checkReason } from './boundaryValues.js';
 import { checkExternalEvent, externalEventData, type ExternalEvent } from './externalEvent.js';
 import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
 import { GroupCommitter } from './GroupCommitter.js';
@@ -36,18 +34,23 @@ import type { LiveExecution } from './LiveExecution.js';
 import { ReloadSchedule } from './ReloadSchedule.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
-import { notHeldError } from './operationRefusals.js';
+import { notHeldError, notStartedError } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
 import { Passivator } from './Passivator.js';
 import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
 import { SettleWaiters } from './SettleWaiters.js';
-import { canonicalJson, checkSameStart, storedInputJson, type StartRequest } from './startConflicts.js';
+import {
+  canonicalJson,
+  checkedInput,
+  checkSameStart,
+  StartClaims,
+  storedInputJson,
+  type StartRequest,
+} from './startRequest.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 export type { PassivationOptions } from './passivationOptions.js';
-
-const RELOAD_DELAY_MS = 1_000;
 
 /**
  * Runs sagas durably: every transition is written to the store before the
@@ -64,7 +67,7 @@ export class SagaEngine {
   private readonly registry: SagaRegistry;
   private readonly committer: GroupCommitter;
   private readonly live = new Map<string, LiveExecution>();
-  private readonly starting = new Map<string, { started: Promise<ExecuteResult>; request: StartRequest }>();
+  private readonly claims = new StartClaims();
   private startup: Promise<RecoveryReport> | undefined;
   private readonly refused = new Map<string, SagaError>();
   private readonly listeners = new Set<SagaLifecycleListener>();
@@ -176,37 +179,15 @@ export class SagaEngine {
   ): Promise<ExecuteResult> {
     this.assertStarted();
     checkExecuteOptions(options);
-    const registered = this.registeredFor(saga);
-    const name = registered.definition.name;
-    const raw = copyPlainJson(input, 'input', `Invalid input for saga "${name}"`);
-    const parsed = registered.definition.input.safeParse(raw);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code }));
-      const where = issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw new SagaInputError(`Invalid input for saga "${registered.definition.name}": ${where}`, issues);
-    }
-    const id = options.executionId ?? randomUUID();
+    const registered = this.registry.forCall(saga);
+    const raw = checkedInput(registered.definition, input);
     const request: StartRequest = {
-      saga: name,
+      saga: registered.definition.name,
       inputJson: canonicalJson(raw) ?? 'null',
-      executionId: id,
+      executionId: options.executionId ?? randomUUID(),
       idempotencyKey: options.idempotencyKey,
     };
-    const claims = [`id:${id}`, ...(options.idempotencyKey === undefined ? [] : [`key:${options.idempotencyKey}`])];
-    for (const claim of claims) {
-      const inFlight = this.starting.get(claim);
-      if (inFlight === undefined) continue;
-      checkSameStart(request, { id: inFlight.request.executionId, ...inFlight.request });
-      return { ...(await inFlight.started), existing: true };
-    }
-    // The raw input is kept; steps see it through the schema on every run (schemaValues.ts).
-    const started = this.startNew(registered, request, raw, options);
-    for (const claim of claims) this.starting.set(claim, { started, request });
-    try {
-      return await started;
-    } finally {
-      for (const claim of claims) this.starting.delete(claim);
-    }
+    return this.claims.claim(request, () => this.startNew(registered, request, raw, options));
   }
 
   /** Resolves when the execution is Completed, Compensated or Failed (Failed waits for a person). */
@@ -456,18 +437,9 @@ export class SagaEngine {
 
   private onCommitted(writes: readonly ExecutionWrite[]): void {
     for (const write of writes) {
-      const { execution: stored, journal } = write;
+      const { execution: stored } = write;
       if (this.listeners.size > 0) {
-        notifyListeners(this.listeners, {
-          executionId: stored.id,
-          saga: stored.saga,
-          version: stored.version,
-          revision: stored.revision,
-          status: stored.status,
-          state: this.committedStates.get(write) ?? stored.status,
-          entries: journal,
-          at: stored.updatedAt,
-        });
+        notifyListeners(this.listeners, committedEvent(write, this.committedStates.get(write) ?? stored.status));
       }
       const live = this.live.get(stored.id);
       if (live === undefined) continue;
@@ -498,7 +470,7 @@ export class SagaEngine {
         continue;
       }
       // Who waits for the outcome keeps waiting: the execution goes on after its reload.
-      this.reloads.schedule(stored.id, RELOAD_DELAY_MS);
+      this.reloads.schedule(stored.id);
     }
   }
 
@@ -553,27 +525,12 @@ export class SagaEngine {
     return this.committer.durable(input.executionId);
   }
 
-  private registeredFor(saga: AnySagaDefinition | string): RegisteredSaga {
-    if (typeof saga === 'string') return this.registry.latest(saga);
-    if (typeof saga !== 'object' || saga === null || typeof saga.name !== 'string') {
-      throw new UnknownSagaError(typeof saga === 'string' ? saga : '(not a saga definition)');
-    }
-    const registered = this.registry.version(saga.name, saga.version);
-    if (registered.definition.hash !== saga.hash) {
-      throw new DefinitionMismatchError(saga.name, saga.version, registered.definition.hash, saga.hash);
-    }
-    return registered;
-  }
-
   private notRunningHere(id: string, status: ExecutionStatus): SagaError {
     return notHeldError(id, status, this.refused.get(id), this.state === 'started');
   }
 
   private assertStarted(): void {
-    if (this.state !== 'started') {
-      throw new InvalidOperationError(
-        this.state === 'new' ? 'Call engine.start() before using the engine' : 'The engine is stopped',
-      );
-    }
+    const refusal = notStartedError(this.state);
+    if (refusal !== undefined) throw refusal;
   }
 }

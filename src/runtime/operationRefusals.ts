@@ -63,3 +63,11 @@ export function notHeldError(
     { executionId: id, status },
   );
 }
+
+/** Why an engine in this state cannot be used, or undefined when it is started. @internal */
+export function notStartedError(state: 'new' | 'started' | 'stopped'): SagaError | undefined {
+  if (state === 'started') return undefined;
+  return new InvalidOperationError(
+    state === 'new' ? 'Call engine.start() before using the engine' : 'The engine is stopped',
+  );
+}

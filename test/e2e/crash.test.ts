@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SagaEngine } from '../../src/index.js';
+import { SagaEngine, type ExecutionView } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { expectedStatus } from './crashPlan.js';
@@ -55,11 +55,16 @@ describe('crash safety', () => {
       ledger: string;
       key: string;
     }[];
+    const unknownOutcomes: string[] = [];
+    const outcomes = new Map<string, ExecutionView>();
     try {
       for (let i = 0; i < SAGAS; i += 1) {
         const id = `o-${i}`;
         const view = await engine.get(id);
-        expect(view.status, id).toBe(expectedStatus(i));
+        // On a loaded machine a step can outlive its timeout across kills and restarts (timers keep
+        // their due time): its outcome is then unknown and the saga compensates it. Nothing else may differ.
+        expect(view.status, id).toBe(view.unknown.length > 0 ? 'Compensated' : expectedStatus(i));
+        if (view.unknown.length > 0) unknownOutcomes.push(`${id}: ${view.unknown.join(', ')}`);
 
         // Journals are gap-free, start once and end with the outcome.
         const journal = await engine.journal(id);
@@ -76,18 +81,29 @@ describe('crash safety', () => {
         for (const [step, name] of STEP_LEDGERS) {
           const row = effect.get(name, `${id}:${step}`) as { undone_at: number | null } | undefined;
           const completed = view.completed.includes(step);
+          if (view.unknown.includes(step)) {
+            // Applied or not, an unknown outcome was compensated: nothing of it is left.
+            expect(row === undefined || row.undone_at !== null, `${id} ${step} left behind`).toBe(true);
+            continue;
+          }
           // Completed steps applied their effect exactly once (one row per key); others none.
           expect(row !== undefined, `${id} ${step} applied`).toBe(completed);
           // Compensated sagas have undone every effect; completed ones undid nothing.
           if (completed) expect(row?.undone_at !== null, `${id} ${step} undone`).toBe(view.status === 'Compensated');
         }
         // No participant saw a second key for the same step (keys stay stable across restarts).
-        expect((effectsOf.get(id) as { n: number }).n, id).toBe(view.completed.length);
+        const applied = (effectsOf.get(id) as { n: number }).n;
+        expect(applied, id).toBeGreaterThanOrEqual(view.completed.length);
+        expect(applied, id).toBeLessThanOrEqual(view.completed.length + view.unknown.length);
+        outcomes.set(id, view);
       }
-      // No compensation ever touched an effect that was not applied.
+      // No compensation ever touched an effect that was not applied, unless its outcome was unknown.
       for (const call of undoCalls) {
+        const [execution = '', step = ''] = call.key.split(':');
+        if (outcomes.get(execution)?.unknown.includes(step) === true) continue;
         expect(effect.get(call.ledger, call.key), `undo of ${call.key}`).toBeDefined();
       }
+      if (unknownOutcomes.length > 0) console.log(`steps that outlived their timeout: ${unknownOutcomes.join('; ')}`);
     } finally {
       ledger.close();
       await engine.stop();
