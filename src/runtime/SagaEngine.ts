@@ -3,12 +3,7 @@ import { createActor, type AnyActorRef, type AnyStateMachine, type StateValue } 
 import type { SagaContext } from '../compile/sagaContext.js';
 import { SagaTelemetry, type ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
-import {
-  ExecutionNotFoundError,
-  InvalidOperationError,
-  SagaError,
-  type StoreError,
-} from '../definition/errors.js';
+import { ExecutionNotFoundError, InvalidOperationError, SagaError, type StoreError } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
