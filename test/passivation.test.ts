@@ -188,6 +188,23 @@ describe('passivation', () => {
     expect(r.calls).toEqual(['flaky', 'flaky']);
   });
 
+  it('should wake many due executions in batches, each timer firing once', async () => {
+    useFakeClock();
+    const saga = defineSaga({
+      name: 'batch-timeouts',
+      version: 1,
+      input: z.object({}),
+      steps: [awaitEvent('never', { event: 'never', timeoutMs: 60_000 })],
+    });
+    const engine = await engineWith([saga], memoryStore(), { batchSize: 3 });
+    const ids = await Promise.all(Array.from({ length: 10 }, async () => (await engine.execute(saga, {})).id));
+    await until(() => engine.held() === 0);
+    for (const id of ids) expect((await settle(engine, id)).status).toBe('Compensated');
+    for (const id of ids) {
+      expect((await engine.journal(id)).filter((e) => e.type === 'StepFailed')).toHaveLength(1);
+    }
+  });
+
   it('should resume on start() only the executions that were moving', async () => {
     const { saga } = approvalSaga();
     const hang = defineSaga({
