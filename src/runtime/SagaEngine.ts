@@ -91,6 +91,7 @@ export class SagaEngine {
       (writes) => this.onCommitted(writes),
       (writes, error) => this.onCommitFailed(writes, error),
       (id, error) => this.onUnwritable(id, error),
+      { windowMs: options.groupCommitWindowMs },
     );
   }
 
