@@ -13,6 +13,7 @@ if (typeof Promise.withResolvers !== 'function') {
   };
 }
 const restate = await import('@restatedev/restate-sdk');
+const { argv } = await import('node:process');
 
 const noop = () => ({ ok: true });
 const STEPS = ['one', 'two', 'three', 'four'];
@@ -40,5 +41,5 @@ const fourSteps = restate.service({
   },
 });
 
-const port = Number(process.argv[2] ?? 9080);
+const port = Number(argv[2] ?? 9080);
 await restate.serve({ services: [fourSteps], port });
