@@ -225,6 +225,19 @@ for (const c of levels) {
   }
   lines.push('');
 }
+const defaultServe = variants.find((v) => v.name.endsWith('commit window 0 ms'))?.name;
+if (defaultServe !== undefined && levels.includes(50)) {
+  const rate = of(defaultServe, 50, 'perSecond');
+  const check = (ok: boolean) => (ok ? 'met' : 'not met');
+  const vsIn = rate / of(inProcessName, 50, 'perSecond');
+  const vsRestate = restateName === undefined ? Number.NaN : rate / of(restateName, 50, 'perSecond');
+  const p99 = of(defaultServe, 50, 'p99');
+  lines.push(
+    `Targets at concurrency 50 for \`serve\` with \`?wait\` (default settings, window off): ≥ 0.6× in-process — ${vsIn.toFixed(2)}×, ${check(vsIn >= 0.6)}; ` +
+      `≥ 3× Restate — ${Number.isNaN(vsRestate) ? 'not measured' : `${vsRestate.toFixed(2)}×, ${check(vsRestate >= 3)}`}; p99 under 100 ms — ${p99.toFixed(0)} ms, ${check(p99 < 100)}.`,
+  );
+  lines.push('');
+}
 lines.push('- In-process, the benchmark loop is both client and server: its CPU is all under "server".');
 lines.push("- Restate's server CPU is restate-server plus the Node process serving the saga (its SDK endpoint).");
 lines.push('- autocannon keeps one connection per concurrent client alive; latency is what it records per request.');
