@@ -1,5 +1,5 @@
 // `npm run bench`: measures the engine against baselines in the same run and writes BENCHMARKS.md.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -197,7 +197,13 @@ log('- This 2-core machine is noisy: single runs of the same cell vary by ±20%,
 log('');
 log('Reproduce with `npm run bench` (about a minute; `npm run bench -- --quick` for a smoke run).');
 
-if (!quick) writeFileSync('BENCHMARKS.md', `${lines.join('\n')}\n`);
+if (!quick) {
+  // `npm run bench:http` owns its own section (bench/http/run.ts): keep it.
+  const http = /<!-- bench:http -->[\s\S]*<!-- \/bench:http -->/.exec(
+    existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '',
+  );
+  writeFileSync('BENCHMARKS.md', `${lines.join('\n')}\n${http === null ? '' : `\n${http[0]}\n`}`);
+}
 
 // `--parked N` runs the parked scenario alone at size N (e.g. 2000 to check it quickly).
 async function parkedScenario(): Promise<void> {

@@ -156,6 +156,7 @@ describe('the sagachart binary', () => {
     [['ls', '--status', 'Sleeping'], '--status must be one of'],
     [['ls', '--since', 'yesterday'], '--since must be a whole number of minutes'],
     [['export', 'quick', '--format', 'png'], '--format must be one of json, mermaid, stately'],
+    [['serve', '--commit-window', '500'], '--commit-window must be a number of ms from 0 to 100'],
     [['run', 'nope'], 'UNKNOWN_SAGA'],
     [['show', 'missing'], 'EXECUTION_NOT_FOUND'],
   ])('should print why and exit non-zero for %j', (args, message) => {

@@ -19,12 +19,34 @@ interface Pending {
   readonly build: WriteBuilder;
 }
 
+/** How long a batch may gather writes from executions that moved moments ago. */
+export interface GroupCommitOptions {
+  /**
+   * The longest a batch waits for more writes, in ms; 0 (no wait) turns the
+   * window off. A batch waits only while other executions that queued a write
+   * within the last few windows have not queued one yet, and flushes as soon
+   * as they all have: one execution alone never waits.
+   */
+  readonly windowMs?: number | undefined;
+}
+
+/** A window longer than this is a mistake: every transition would wait for it. */
+const MAX_WINDOW_MS = 100;
+/** An execution counts as moving if it queued a write within this many windows. */
+const RECENT_WINDOWS = 8;
+
 /**
  * Group commit: the writes of every execution that changed in one tick go to
  * the store in one transaction. Writes are built at flush time, so an execution
  * that moved several times in a tick is serialised once. One batch is in
  * flight at a time, so an execution's revisions reach the store in order, and
  * writes queued while a batch commits form the next batch.
+ *
+ * Requests that arrive in separate ticks (HTTP) would each get their own
+ * transaction, and an fsync, although they come back-to-back. With a window,
+ * a batch waits (never longer than `windowMs`) while executions that moved
+ * recently have not queued their next write yet. The wait only delays the
+ * commit: steps still start after `durable()` resolves, so write-ahead holds.
  *
  * @internal
  */
@@ -35,18 +57,41 @@ export class GroupCommitter {
   private readonly waiters = new Map<string, Waiter[]>();
   private scheduled = false;
   private flushing: Promise<void> | undefined;
+  private readonly windowMs: number;
+  /** When each execution last queued a write (only kept with a window). */
+  private readonly lastQueued = new Map<string, number>();
+  private windowTimer: ReturnType<typeof setTimeout> | undefined;
+  /** How many of the recently moving executions the waiting batch still expects. */
+  private expected = 0;
 
   constructor(
     private readonly store: SagaStore,
     private readonly onCommitted: (writes: readonly ExecutionWrite[]) => void,
     private readonly onFailed: (writes: readonly ExecutionWrite[], error: StoreError) => void,
     private readonly onUnwritable: (id: string, error: StoreError) => void,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    const windowMs = options.windowMs ?? 0;
+    if (!Number.isFinite(windowMs) || windowMs < 0 || windowMs > MAX_WINDOW_MS) {
+      throw new RangeError(`groupCommitWindowMs must be a number of ms from 0 to ${MAX_WINDOW_MS} (got ${windowMs})`);
+    }
+    this.windowMs = windowMs;
+  }
 
   /** Marks an execution changed up to `revision`; `build` makes its write at flush time. */
   enqueue(id: string, revision: number, build: WriteBuilder): void {
+    const joins = !this.pending.has(id);
     this.pending.set(id, { revision, build });
     this.queuedRevision.set(id, revision);
+    if (this.windowMs > 0) {
+      const previous = this.lastQueued.get(id);
+      this.lastQueued.set(id, performance.now());
+      // Everyone the window waits for is here: flush now instead of at its end.
+      if (this.windowTimer !== undefined && joins && previous !== undefined && (this.expected -= 1) <= 0) {
+        this.endWindow();
+        return;
+      }
+    }
     this.schedule();
   }
 
@@ -71,6 +116,8 @@ export class GroupCommitter {
 
   /** Drops what the committer knows of an execution that left memory. */
   forget(id: string): void {
+    // A finished execution queues nothing more: no batch should wait for it.
+    this.lastQueued.delete(id);
     if (this.pending.has(id)) return;
     this.queuedRevision.delete(id);
     this.durableRevision.delete(id);
@@ -87,6 +134,17 @@ export class GroupCommitter {
   private schedule(): void {
     if (this.scheduled || this.flushing !== undefined) return;
     this.scheduled = true;
+    const expected = this.windowMs > 0 ? this.movingElsewhere() : 0;
+    if (expected > 0) {
+      this.expected = expected;
+      this.windowTimer = setTimeout(() => {
+        this.windowTimer = undefined;
+        this.expected = 0;
+        this.scheduled = false;
+        this.startFlush();
+      }, this.windowMs);
+      return;
+    }
     // setImmediate lets every execution that moves in this tick join the batch.
     setImmediate(() => {
       this.scheduled = false;
@@ -94,7 +152,36 @@ export class GroupCommitter {
     });
   }
 
+  /** Ends the wait early, when all it waited for has come. */
+  private endWindow(): void {
+    if (this.windowTimer !== undefined) clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    this.expected = 0;
+    // Still through setImmediate: whatever else moves in this tick joins too.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startFlush();
+    });
+  }
+
+  /** Executions that queued a write recently but have none pending now; forgets the stale ones. */
+  private movingElsewhere(): number {
+    const since = performance.now() - this.windowMs * RECENT_WINDOWS;
+    let count = 0;
+    for (const [id, at] of this.lastQueued) {
+      if (at < since) this.lastQueued.delete(id);
+      else if (!this.pending.has(id)) count += 1;
+    }
+    return count;
+  }
+
   private startFlush(): void {
+    if (this.windowTimer !== undefined) {
+      clearTimeout(this.windowTimer);
+      this.windowTimer = undefined;
+      this.expected = 0;
+      this.scheduled = false;
+    }
     if (this.flushing !== undefined || this.pending.size === 0) return;
     const taken = this.pending;
     this.pending = new Map();

@@ -92,6 +92,7 @@ export class SagaEngine {
       (writes) => this.onCommitted(writes),
       (writes, error) => this.onCommitFailed(writes, error),
       (id, error) => this.onUnwritable(id, error),
+      { windowMs: options.groupCommitWindowMs },
     );
     this.passivation = resolvePassivation(options.passivation);
     this.passivator = new Passivator(this.store, this.passivation, {

@@ -17,6 +17,14 @@ export interface SagaEngineOptions {
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** When waiting executions leave memory and how they are woken (see {@link PassivationOptions}). */
   readonly passivation?: PassivationOptions;
+  /**
+   * Group commit window in ms (0 to 100; 0 turns it off). When writes come
+   * back-to-back from many executions in separate ticks, as HTTP requests do,
+   * a batch waits up to this long for the executions that moved recently, so
+   * they share one transaction (and one fsync). One execution alone never
+   * waits, and steps still start only after their state is durable.
+   */
+  readonly groupCommitWindowMs?: number;
   /** @internal Deliberately broken behaviour for the mutation tests of sagachart/testing. Never set it. */
   readonly testOnly?: TestOnlyCompileOptions;
 }

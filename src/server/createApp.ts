@@ -10,6 +10,7 @@ import { originPolicy } from './originPolicy.js';
 import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
+import { sendJson } from './sendJson.js';
 import { SseStreams } from './SseStreams.js';
 import { DEFAULT_MAX_WAIT_MS, respondWhenSettled, waitParam } from './waitForOutcome.js';
 import { withWaiting } from './withWaiting.js';
@@ -85,7 +86,7 @@ export function createApp(options: AppOptions) {
 
   /** After an operation: the execution now, or (with `?wait`) once it settles. */
   const answer = async (id: string, wait: number | undefined, req: Request, res: Response): Promise<void> => {
-    if (wait === undefined) res.json(described(await engine.get(id)));
+    if (wait === undefined) sendJson(res, 200, described(await engine.get(id)));
     else await respondWhenSettled(engine, id, wait, req, res, {}, described);
   };
 
@@ -121,7 +122,7 @@ export function createApp(options: AppOptions) {
       const wait = waitParam(req, maxWaitMs);
       const { saga, input, ...rest } = body;
       const started = await engine.execute(saga, input, rest);
-      if (wait === undefined) res.status(started.existing ? 200 : 201).json(started);
+      if (wait === undefined) sendJson(res, started.existing ? 200 : 201, started);
       else await respondWhenSettled(engine, started.id, wait, req, res, { existing: started.existing }, described);
     }),
   );
@@ -152,7 +153,7 @@ export function createApp(options: AppOptions) {
     route(async (req, res) => {
       const wait = waitParam(req, maxWaitMs);
       const view = await engine.get(param(req, 'id'));
-      if (wait === undefined) res.json(described(view));
+      if (wait === undefined) sendJson(res, 200, described(view));
       else await respondWhenSettled(engine, view.id, wait, req, res, {}, described);
     }),
   );

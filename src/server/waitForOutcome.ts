@@ -4,6 +4,7 @@ import type { ExecutionView } from '../runtime/ExecutionView.js';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import { SETTLED_STATUSES } from '../store/SagaStore.js';
 import { HttpError } from './HttpError.js';
+import { sendJson } from './sendJson.js';
 
 /** The longest `wait` a request may ask for unless the server says otherwise. */
 export const DEFAULT_MAX_WAIT_MS = 30_000;
@@ -43,14 +44,16 @@ export async function respondWhenSettled(
   if (res.writableEnded || req.socket.destroyed) return;
   const view = settled ?? (await engine.get(id));
   if (SETTLED_STATUSES.includes(view.status)) {
-    res.status(200).json({ ...present(view), ...extra });
+    sendJson(res, 200, { ...present(view), ...extra });
     return;
   }
   const self = `/api/executions/${encodeURIComponent(id)}`;
-  res
-    .status(202)
-    .location(self)
-    .json({ ...present(view), ...extra, follow: { poll: `${self}?wait=${waitMs}`, stream: `${self}/stream` } });
+  sendJson(
+    res,
+    202,
+    { ...present(view), ...extra, follow: { poll: `${self}?wait=${waitMs}`, stream: `${self}/stream` } },
+    { Location: self },
+  );
 }
 
 async function settledWithin(

@@ -30,9 +30,11 @@ export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
-                [--cors https://app.example.com,...] [--max-wait 30000] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+                [--cors https://app.example.com,...] [--max-wait 30000] [--commit-window MS] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
 
 --max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
+--commit-window lets a group commit wait up to MS (0-100) for executions that moved
+recently, so writes from separate requests share one transaction (0: off).
 --db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
@@ -50,6 +52,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     auth: { type: 'string', default: 'writes' },
     cors: { type: 'string' },
     'max-wait': { type: 'string', default: '30000' },
+    'commit-window': { type: 'string' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
   },
@@ -63,6 +66,10 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const maxWait = Number(str(values, 'max-wait'));
     if (!Number.isInteger(maxWait) || maxWait < 0)
       throw new CliError('--max-wait must be a whole number of ms', 1, true);
+    const windowArg = str(values, 'commit-window');
+    const commitWindow = windowArg === undefined ? undefined : Number(windowArg);
+    if (commitWindow !== undefined && !(commitWindow >= 0 && commitWindow <= 100))
+      throw new CliError('--commit-window must be a number of ms from 0 to 100', 1, true);
     const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
     const db = given ?? join('data', 'sagachart.db');
     if (given === undefined) mkdirSync(dirname(db), { recursive: true });
@@ -76,6 +83,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const engine = new SagaEngine({
       store,
       sagas,
+      ...(commitWindow === undefined ? {} : { groupCommitWindowMs: commitWindow }),
       ...(stately === undefined ? {} : { inspect: stately.inspect }),
     });
     const report = await engine.start();
