@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createActor, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
-import type { SagaContext } from '../compile/sagaContext.js';
-import { SagaTelemetry, type ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
+import { SagaTelemetry } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
 import { ExecutionNotFoundError, InvalidOperationError, SagaError, type StoreError } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
+import { attachExecution, liveFieldsOf, telemetryInfoOf, type LiveFields } from './attachExecution.js';
 import { committedEvent } from './committedEvent.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
@@ -78,7 +78,10 @@ export class SagaEngine {
   constructor(options: SagaEngineOptions) {
     this.store = options.store ?? memoryStore();
     this.inspect = options.inspect;
-    this.telemetry = new SagaTelemetry((id) => this.telemetryInfo(id));
+    this.telemetry = new SagaTelemetry((id) => {
+      const live = this.live.get(id);
+      return live === undefined ? undefined : telemetryInfoOf(live);
+    });
     this.registry = new SagaRegistry(
       {
         beforeEffect: (input) => this.beforeEffect(input),
@@ -368,47 +371,18 @@ export class SagaEngine {
       snapshot: JSON.parse(stored.snapshot) as never,
       ...(this.inspect === undefined ? {} : { inspect: this.inspect }),
     });
-    this.attach(actor, registered, {
-      id: stored.id,
-      createdAt: stored.createdAt,
-      idempotencyKey: stored.idempotencyKey,
-      revision: stored.revision,
-      lastSeq: stored.lastSeq,
-      lastJson: stored.snapshot,
-      lastParked: stored.parked,
-      lastWakeAt: stored.wakeAt,
-    });
+    this.attach(actor, registered, liveFieldsOf(stored));
   }
 
-  private attach(
-    actor: AnyActorRef,
-    registered: RegisteredSaga,
-    fields: Pick<
-      LiveExecution,
-      'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'lastJson' | 'lastParked' | 'lastWakeAt'
-    >,
-  ): void {
-    const execution: LiveExecution = {
-      ...fields,
-      registered,
-      actor,
-      pendingJournal: [],
-      pendingCommands: [],
-      lastCommandId: 0,
-      lastSnapshot: undefined,
-      unsubscribe: () => undefined,
-    };
-    this.live.set(execution.id, execution);
-    const journal = actor.on('journal', (emitted: { entry: LiveExecution['pendingJournal'][number] }) => {
-      execution.pendingJournal.push(emitted.entry);
-      this.telemetry.onJournal(execution.id, registered.definition.name, emitted.entry);
+  private attach(actor: AnyActorRef, registered: RegisteredSaga, fields: LiveFields): void {
+    const execution = attachExecution(actor, registered, fields, {
+      journal: (live, entry) => {
+        live.pendingJournal.push(entry);
+        this.telemetry.onJournal(live.id, registered.definition.name, entry);
+      },
+      snapshot: (live, snapshot) => this.onSnapshot(live, snapshot),
     });
-    // Subscribe before start(): the first snapshot is emitted inside it.
-    const subscription = actor.subscribe((snapshot) => this.onSnapshot(execution, snapshot));
-    execution.unsubscribe = () => {
-      journal.unsubscribe();
-      subscription.unsubscribe();
-    };
+    this.live.set(execution.id, execution);
     actor.start();
   }
 
@@ -504,14 +478,6 @@ export class SagaEngine {
       this.refused.set(id, error);
     }
     return true;
-  }
-
-  private telemetryInfo(id: string): ExecutionTelemetryInfo | undefined {
-    const live = this.live.get(id);
-    if (live === undefined) return undefined;
-    const snapshot = live.actor.getSnapshot() as { value: StateValue; context: SagaContext };
-    const { name, version } = live.registered.definition;
-    return { saga: name, version, status: statusOf(snapshot.value), trace: snapshot.context.trace ?? null };
   }
 
   private beforeEffect(input: StepActorInput): Promise<void> {
