@@ -25,6 +25,7 @@ const where = (args: string[], db: string) =>
 function cli(args: string[], db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli-')), 'cli.db')) {
   const result = spawnSync(process.execPath, [BIN, ...args, ...where(args, db)], {
     encoding: 'utf8',
+    timeout: 90_000,
     cwd: root,
   });
   return { code: result.status, out: result.stdout, err: result.stderr, db };
@@ -121,7 +122,10 @@ describe('the sagachart binary', () => {
       expect(help.out).toContain('--machines DIR');
       expect(help.out).not.toMatch(/--db|--url|--token/);
     }
-    const refused = spawnSync(process.execPath, [BIN, 'paths', 'quick', '--db', 'x.db'], { encoding: 'utf8' });
+    const refused = spawnSync(process.execPath, [BIN, 'paths', 'quick', '--db', 'x.db'], {
+      encoding: 'utf8',
+      timeout: 90_000,
+    });
     expect(refused.status).toBe(1);
     expect(refused.stderr).toContain("Unknown option '--db'");
   });
@@ -278,6 +282,7 @@ describe('the sagachart binary', () => {
         [BIN, 'run', 'quick', '--input', '{"outcome":"complete"}', '--url', url],
         {
           encoding: 'utf8',
+          timeout: 90_000,
         },
       );
       expect(run.status, run.stderr).toBe(0);

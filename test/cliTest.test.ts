@@ -8,7 +8,11 @@ const GOOD = join(root, 'test', 'fixtures', 'path-machines');
 const BROKEN = join(root, 'test', 'fixtures', 'path-machines-broken');
 
 function sagachart(args: string[], machines: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args, '--machines', machines], { encoding: 'utf8', cwd: root });
+  const result = spawnSync(process.execPath, [BIN, ...args, '--machines', machines], {
+    encoding: 'utf8',
+    cwd: root,
+    timeout: 90_000,
+  });
   return { code: result.status, out: result.stdout, err: result.stderr };
 }
 

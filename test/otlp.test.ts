@@ -23,7 +23,7 @@ describe('serve --otlp', () => {
       const run = spawnSync(
         process.execPath,
         [BIN, 'run', 'quick', '--input', '{"outcome":"compensate"}', '--url', url],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', timeout: 90_000 },
       );
       expect(run.status).toBe(2);
       const traces = () =>

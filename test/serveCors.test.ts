@@ -22,7 +22,7 @@ describe('serve --cors', () => {
     const result = spawnSync(
       process.execPath,
       [BIN, 'serve', '--port', '0', '--machines', CLI_MACHINES, '--cors', 'https://ok.example,app.example'],
-      { encoding: 'utf8' },
+      { encoding: 'utf8', timeout: 90_000 },
     );
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('--cors: "app.example" is not an origin');

@@ -27,7 +27,7 @@ describe('serve --stately', () => {
       const run = spawnSync(
         process.execPath,
         [BIN, 'run', 'quick', '--input', '{"outcome":"complete"}', '--url', url],
-        { encoding: 'utf8' },
+        { encoding: 'utf8', timeout: 90_000 },
       );
       expect(run.status).toBe(0);
       for (let i = 0; i < 100 && !frames.some((f) => f.snapshot?.value === 'Completed'); i += 1) {

@@ -7,6 +7,21 @@ import { CliError } from './CliError.js';
 // Below the server's default maximum wait (30 s).
 const LONG_POLL_MS = 25_000;
 
+const FOLLOW_IDLE_MS = 5_000;
+
+/** Resolves with `read` or with 'idle' after `ms`, whichever comes first (`read` stays pending). */
+async function orIdle<T>(read: Promise<T>, ms: number): Promise<T | 'idle'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<'idle'>((resolve) => {
+    timer = setTimeout(() => resolve('idle'), ms);
+  });
+  try {
+    return await Promise.race([read, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A client over a running `sagachart serve`, by its REST API and SSE stream. */
 export function remoteClient(baseUrl: string, token: string | undefined): SagaClient {
   const base = baseUrl.replace(/\/$/, '');
@@ -79,8 +94,17 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
       const decoder = new TextDecoder();
       let buffer = '';
       try {
+        let reading = reader.read();
         for (;;) {
-          const { value, done } = await reader.read();
+          const next = await orIdle(reading, FOLLOW_IDLE_MS);
+          if (next === 'idle') {
+            // A stream that went quiet: ask for the outcome instead of trusting it never to miss an entry.
+            const view = await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
+            if (SETTLED_STATUSES.includes(view.status)) return view;
+            continue;
+          }
+          reading = reader.read();
+          const { value, done } = next;
           if (done) break;
           buffer += decoder.decode(value, { stream: true });
           let end: number;
