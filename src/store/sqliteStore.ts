@@ -96,40 +96,45 @@ class SqliteStore implements SagaStore {
 
   async commit(writes: readonly ExecutionWrite[]): Promise<void> {
     const { db, statements } = this.ready();
+    // IMMEDIATE: take the write lock first, waiting busy_timeout for another process that holds it.
+    // A deferred transaction reads first and then cannot upgrade to a writer: SQLite fails that at
+    // once with SQLITE_BUSY, without waiting.
     this.guard('commit', () =>
-      db.transaction(() => {
-        checkWrites(
-          writes,
-          (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
-          (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
-        );
-        for (const { execution: e, journal } of writes) {
-          statements.upsert.run({
-            id: e.id,
-            saga: e.saga,
-            version: e.version,
-            definition_hash: e.definitionHash,
-            status: e.status,
-            snapshot: e.snapshot,
-            revision: e.revision,
-            last_seq: e.lastSeq,
-            idempotency_key: e.idempotencyKey,
-            created_at: e.createdAt,
-            updated_at: e.updatedAt,
-          });
-          for (const entry of journal) {
-            statements.append.run(
-              e.id,
-              entry.seq,
-              entry.at,
-              entry.type,
-              entry.step ?? null,
-              entry.attempt ?? null,
-              entry.data === undefined ? null : JSON.stringify(entry.data),
-            );
+      db
+        .transaction(() => {
+          checkWrites(
+            writes,
+            (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
+            (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
+          );
+          for (const { execution: e, journal } of writes) {
+            statements.upsert.run({
+              id: e.id,
+              saga: e.saga,
+              version: e.version,
+              definition_hash: e.definitionHash,
+              status: e.status,
+              snapshot: e.snapshot,
+              revision: e.revision,
+              last_seq: e.lastSeq,
+              idempotency_key: e.idempotencyKey,
+              created_at: e.createdAt,
+              updated_at: e.updatedAt,
+            });
+            for (const entry of journal) {
+              statements.append.run(
+                e.id,
+                entry.seq,
+                entry.at,
+                entry.type,
+                entry.step ?? null,
+                entry.attempt ?? null,
+                entry.data === undefined ? null : JSON.stringify(entry.data),
+              );
+            }
           }
-        }
-      })(),
+        })
+        .immediate(),
     );
     return;
   }
