@@ -2,13 +2,15 @@
 // Usage: crashWorker.ts <mode> <engine.db> <ledger.db> <count>
 //   mode "orders": starts order-fulfillment sagas o-0..o-(count-1) with seeded random faults,
 //                  at a steady pace, and exits 0 once every one is settled.
-//   mode "backoff": starts one saga whose step fails once and retries after 3 s; exits when it settles.
+//   mode "backoff": starts one saga whose step fails once and retries after BACKOFF_MS; exits when it settles.
+//                  Prints "scheduled <dueAt>" once the retry is durably scheduled.
+// Both print "starting <ms>" just before the engine starts (resumes), then "ready".
 import { z } from 'zod';
 import { defineSaga, SagaEngine, step, type AnySagaDefinition } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { sqliteLedgers } from '../fixtures/sqliteLedgers.js';
-import { orderInputFor } from './crashPlan.js';
+import { BACKOFF_MS, orderInputFor } from './crashPlan.js';
 
 const [mode = 'orders', engineDb = '', ledgerDb = '', countArg = '300'] = process.argv.slice(2);
 const count = Number(countArg);
@@ -28,7 +30,7 @@ const backoffSaga = defineSaga({
   steps: [
     step('flaky', {
       compensate: 'none',
-      retry: { maxAttempts: 2, initialDelayMs: 3_000 },
+      retry: { maxAttempts: 2, initialDelayMs: BACKOFF_MS },
       run: ({ attempt, idempotencyKey }) => {
         ledgers('flaky').apply(`${idempotencyKey}#${attempt}`, () => ({ attempt }));
         if (attempt === 1) throw new Error('first attempt fails');
@@ -40,6 +42,12 @@ const backoffSaga = defineSaga({
 
 const sagas: AnySagaDefinition[] = [orderFulfillmentSaga(shop), backoffSaga];
 const engine = new SagaEngine({ store: sqliteStore(engineDb), sagas });
+engine.subscribe(({ entries }) => {
+  for (const entry of entries) {
+    if (entry.type === 'StepRetryScheduled') console.log(`scheduled ${(entry.data as { dueAt: number }).dueAt}`);
+  }
+});
+console.log(`starting ${Date.now()}`);
 await engine.start();
 console.log('ready');
 
