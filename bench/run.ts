@@ -8,6 +8,8 @@ import { compile, memoryStore, SagaEngine, type SagaStore } from '../src/index.j
 import { sqliteStore } from '../src/sqlite.js';
 import { latencies, round, throughput } from './measure.js';
 import { fourSteps, parked, twentySteps } from './sagas.js';
+import { FULL_SIZES, sseBenchmarks } from './sse.js';
+import { integrityBenchmarks } from './integrity.js';
 import { sagaPaths } from '../src/testing/index.js';
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -209,6 +211,21 @@ log('');
   );
 }
 log('');
+log('## Live streams (SSE), server in its own process, SQLite FULL');
+log('');
+{
+  const sizes = quick
+    ? {
+        ...FULL_SIZES,
+        executions: Math.round(FULL_SIZES.executions * scale),
+        stalledExecutions: Math.round(FULL_SIZES.stalledExecutions * scale),
+      }
+    : FULL_SIZES;
+  for (const line of await sseBenchmarks(sizes)) log(line);
+}
+log('## Integrity check when a SQLite store opens');
+log('');
+for (const line of await integrityBenchmarks(Math.round(100_000 * scale))) log(line);
 log('## Notes');
 log('');
 log('- "hand-written" is what a user would write by hand: subscribe to the actor and write the persisted snapshot');
@@ -216,6 +233,9 @@ log('  in its own better-sqlite3 transaction (synchronous=FULL) on every transit
 log('  write-ahead rule (the step starts before the write); the engine keeps it and wins by group commit.');
 log('- At concurrency 1 every transition waits for its own fsync, so FULL costs what the disk costs; group');
 log('  commit pays off as soon as several executions move at once.');
+log('- SSE: one feed reader per server serves every /api/stream client (read once, serialised once); the');
+log('  reading clients run in the benchmark process, on the same cores as the server. A client that does not');
+log('  read is dropped once 1 MiB waits for it, so stalled clients cost the server a bounded amount of memory.');
 log('- This 2-core machine is noisy: single runs of the same cell vary by ±20%, hence medians.');
 log('');
 log('Reproduce with `npm run bench` (about a minute; `npm run bench -- --quick` for a smoke run).');

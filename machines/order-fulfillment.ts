@@ -49,11 +49,13 @@ export function orderFulfillmentSaga(shop: Shop) {
           injectFault(input, 'createOrder', attempt);
           return shop.orders.apply(idempotencyKey, () => ({ orderId: input.orderId, status: 'pending' }));
         },
-        compensate: async ({ input, idempotencyKey, attempt, result }) => {
+        // Each compensation treats "nothing to undo" as success: it also runs when the
+        // step's outcome is unknown (timed out or cancelled in flight).
+        compensate: async ({ input, idempotencyKey, attempt }) => {
           await shop.latency();
           injectFault(input, 'cancelOrder', attempt);
           shop.orders.undo(stepKeyOf(idempotencyKey));
-          return { cancelled: result.orderId };
+          return { cancelled: input.orderId };
         },
       }),
       step('processPayment', {
@@ -86,11 +88,12 @@ export function orderFulfillmentSaga(shop: Shop) {
             return { reservationId: `res-${input.orderId}`, items: input.items };
           });
         },
-        compensate: async ({ input, idempotencyKey, attempt, result }) => {
+        compensate: async ({ input, idempotencyKey, attempt }) => {
           await shop.latency();
           injectFault(input, 'releaseStock', attempt);
+          // The reservation holds exactly the input's items (its result may be unknown).
           if (shop.reservations.undo(stepKeyOf(idempotencyKey))) {
-            for (const { sku, qty } of result.items) shop.stock[sku] = (shop.stock[sku] ?? 0) + qty;
+            for (const { sku, qty } of input.items) shop.stock[sku] = (shop.stock[sku] ?? 0) + qty;
           }
         },
       }),

@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sqliteStore } from '../src/sqlite.js';
+import { serveProcess } from './fixtures/serveProcess.js';
 
 const root = join(import.meta.dirname, '..');
 const BIN = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -140,5 +142,38 @@ describe('the sagachart binary', () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('SIGTERM: stopping');
+  });
+
+  it('should go through the server that holds the SQLite file, and say so', async () => {
+    const { server, url, db } = await serveProcess([]);
+    try {
+      const run = cli(['run', 'quick', '--input', '{"outcome":"complete"}', '--id', 'held-1'], db);
+      expect(run.err).toContain(`${db} is held by the server at ${url}`);
+      expect(run.code, run.err).toBe(0);
+      const ls = cli(['ls'], db);
+      expect(ls.out).toMatch(/held-1\s+quick\s+Completed/);
+      // The server ran it: its API knows the execution.
+      const view = (await (await fetch(`${url}/api/executions/held-1`)).json()) as { status: string };
+      expect(view.status).toBe('Completed');
+    } finally {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('should refuse, naming the holder, a file another engine without a server holds', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli-held-')), 'held.db');
+    const store = sqliteStore(db);
+    await store.init();
+    try {
+      const result = cli(['ls'], db);
+      expect(result.code).not.toBe(0);
+      expect(result.err).toMatch(
+        new RegExp(`held by another engine \\(pid ${process.pid} on .*point --url at its server`),
+      );
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -60,8 +60,8 @@ describe('compensation', () => {
       steps: [
         step('charge', {
           run: () => ({ chargeId: 'ch_1' }),
-          compensate: ({ result, reason }) => {
-            seen.push(result.chargeId, reason);
+          compensate: ({ result, reason, outcome }) => {
+            seen.push(result?.chargeId, reason, outcome);
           },
         }),
         step('ship', {
@@ -75,7 +75,7 @@ describe('compensation', () => {
     const engine = await startEngine([saga]);
     const { id } = await engine.execute(saga, {});
     const outcome = await engine.waitFor(id);
-    expect(seen).toEqual(['ch_1', { kind: 'error', message: 'no courier', step: 'ship', name: 'Error' }]);
+    expect(seen).toEqual(['ch_1', { kind: 'error', message: 'no courier', step: 'ship', name: 'Error' }, 'completed']);
     expect(outcome.reason).toEqual({ kind: 'error', message: 'no courier', step: 'ship', name: 'Error' });
     expect(outcome.errors).toMatchObject([{ step: 'ship', phase: 'run', attempt: 1, message: 'no courier' }]);
   });

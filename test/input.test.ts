@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineSaga, SagaInputError } from '../src/index.js';
+import { defineSaga, SagaInputError, step } from '../src/index.js';
 import { startEngine } from './fixtures/engine.js';
 import { recorder } from './fixtures/recorder.js';
 
@@ -25,9 +25,17 @@ describe('saga input', () => {
     expect(r.calls).toEqual([]);
   });
 
-  it('should store the parsed input, defaults applied', async () => {
-    const engine = await startEngine([saga]);
-    const { id } = await engine.execute(saga, { orderId: 'A1', amount: 3 });
-    expect((await engine.waitFor(id)).input).toEqual({ orderId: 'A1', amount: 3, note: 'none' });
+  it('should store the input as sent and give steps the parsed input, defaults applied', async () => {
+    const seen: unknown[] = [];
+    const withDefaults = defineSaga({
+      name: 'typed-input-defaults',
+      version: 1,
+      input: z.object({ orderId: z.string(), note: z.string().default('none') }),
+      steps: [step('a', { run: ({ input }) => seen.push(input), compensate: 'none' })],
+    });
+    const engine = await startEngine([withDefaults]);
+    const { id } = await engine.execute(withDefaults, { orderId: 'A1' });
+    expect((await engine.waitFor(id)).input).toEqual({ orderId: 'A1' });
+    expect(seen).toEqual([{ orderId: 'A1', note: 'none' }]);
   });
 });

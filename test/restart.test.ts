@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awaitEvent, defineSaga, DefinitionMismatchError, memoryStore, step, type SagaStore } from '../src/index.js';
+import {
+  awaitEvent,
+  defineSaga,
+  DefinitionMismatchError,
+  memoryStore,
+  SagaEngine,
+  step,
+  type SagaStore,
+} from '../src/index.js';
 import { sqliteStore } from '../src/sqlite.js';
 import { startEngine, ticks } from './fixtures/engine.js';
 import { recorder } from './fixtures/recorder.js';
@@ -114,5 +122,36 @@ describe.each([
     await second.waitFor(old.id);
     await second.waitFor(fresh.id);
     expect(calls.sort()).toEqual(['new', 'old']);
+  });
+
+  it('should resume each execution once when start() is called twice at once', async () => {
+    let calls = 0;
+    const saga = defineSaga({
+      name: 'started-twice',
+      version: 1,
+      input,
+      steps: [
+        step('slow', {
+          run: () => {
+            calls += 1;
+            return new Promise(() => undefined);
+          },
+          compensate: 'none',
+        }),
+      ],
+    });
+    const reopen = place();
+    const first = await startEngine([saga], reopen());
+    await first.execute(saga, {});
+    await ticks(10);
+    await first.stop();
+    expect(calls).toBe(1);
+    const second = new SagaEngine({ store: reopen(), sagas: [saga] });
+    const [a, b] = await Promise.all([second.start(), second.start()]);
+    await ticks(10);
+    expect(a).toEqual(b);
+    expect(a.resumed).toBe(1);
+    expect(calls).toBe(2);
+    await second.stop();
   });
 });

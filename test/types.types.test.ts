@@ -20,10 +20,14 @@ const saga = defineSaga({
   version: 1,
   input: orderInput,
   steps: [
-    step('reserve', { run: () => ({ reservationId: 'r1' }), compensate: ({ result }) => result.reservationId }),
+    step('reserve', {
+      run: () => ({ reservationId: 'r1' }),
+      // The result is there only when the step reported back (outcome 'completed').
+      compensate: (ctx) => (ctx.outcome === 'completed' ? ctx.result.reservationId : 'nothing known'),
+    }),
     typed.step('charge', {
       run: ({ input }) => ({ paid: input.amount }),
-      compensate: ({ input, result }) => `${input.orderId}:${result.paid}`,
+      compensate: ({ input, result }) => `${input.orderId}:${result?.paid ?? 'unknown'}`,
     }),
     awaitEvent('approval', { event: 'approved', schema: z.object({ by: z.string() }) }),
     parallel('fulfil', [

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { defineSaga, memoryStore, step, StoreError, type ExecutionWrite, type SagaStore } from '../src/index.js';
+import { GroupCommitter } from '../src/runtime/GroupCommitter.js';
 import { startEngine } from './fixtures/engine.js';
+import { write } from './fixtures/storeWrites.js';
 import { until } from './fixtures/until.js';
 
 /** A memory store whose commits take a while, as a disk's do, and can be told to fail. */
@@ -123,5 +125,62 @@ describe('write-ahead', () => {
     expect(runs).toEqual([1, 1]);
     const journal = await engine.journal(id);
     expect(journal.map((e) => e.seq)).toEqual(journal.map((_, i) => i + 1));
+  });
+
+  it('should let waitFor wait through the reload after a failed commit instead of refusing', async () => {
+    const store = slowStore(1);
+    let calls = 0;
+    const saga = defineSaga({
+      name: 'disk-hiccup-wait',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        step('a', {
+          run: () => {
+            calls += 1;
+            store.failNext = calls === 1 ? 1 : 0;
+            return 'a';
+          },
+          compensate: 'none',
+        }),
+        step('b', { run: () => 'b', compensate: 'none' }),
+      ],
+    });
+    const engine = await startEngine([saga], store);
+    const { id } = await engine.execute(saga, {});
+    // Asked before the failure and during the reload: both wait for the outcome.
+    const before = engine.waitFor(id);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const during = engine.waitFor(id);
+    expect((await before).status).toBe('Completed');
+    expect((await during).status).toBe('Completed');
+  });
+});
+
+describe('group commit', () => {
+  it('should fail only the execution whose write cannot be built, and commit the rest of the batch', async () => {
+    const store = memoryStore();
+    await store.init();
+    const unwritable: { id: string; error: StoreError }[] = [];
+    const committer = new GroupCommitter(
+      store,
+      () => undefined,
+      () => undefined,
+      (id, error) => unwritable.push({ id, error }),
+    );
+    committer.enqueue('bad', 1, () => {
+      throw new TypeError('Do not know how to serialize a BigInt');
+    });
+    committer.enqueue('good', 1, () => write('good', 1, 0, 1));
+    const bad = committer.durable('bad').catch((e: unknown) => e);
+    await committer.durable('good');
+    expect(await store.get('good')).toBeDefined();
+    expect(await store.get('bad')).toBeUndefined();
+    const error = await bad;
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(
+      /Execution "bad" could not be written: Do not know how to serialize a BigInt/,
+    );
+    expect(unwritable.map((u) => u.id)).toEqual(['bad']);
   });
 });

@@ -1,16 +1,32 @@
+import { PermanentError } from '../../src/index.js';
+
 /**
  * What a participant service keeps: effects recorded by idempotency key, so a
  * step re-run after a crash applies its effect once, as a real participant would.
  */
 export interface EffectLedger<TEntry> {
-  /** Applies `make()` once per key; a repeat returns the first result. */
+  /**
+   * Applies `make()` once per key; a repeat returns the first result. Refuses
+   * (throws) a key whose compensation already ran: a late command must not
+   * re-apply an effect that was undone (or never to be applied).
+   */
   apply(key: string, make: () => TEntry): TEntry;
-  /** Undoes the effect recorded under `key`, once; false when there was nothing to undo. */
+  /**
+   * Undoes the effect recorded under `key`, once; false when there was nothing
+   * to undo. An undo for a key never applied is remembered, so its late apply is refused.
+   */
   undo(key: string): boolean;
   /** Effects applied and not undone. */
   active(): TEntry[];
   /** Whether the effect recorded under `key` is applied and not undone. */
   has(key: string): boolean;
+}
+
+/** A participant's refusal of a command whose compensation already ran (never retried). */
+export class CompensatedError extends PermanentError {
+  constructor(key: string) {
+    super(`"${key}" was already compensated: the late command is refused`);
+  }
 }
 
 /** An in-memory ledger: the examples' default participant state. */
@@ -19,6 +35,7 @@ export class Ledger<TEntry> implements EffectLedger<TEntry> {
   private readonly undone = new Set<string>();
 
   apply(key: string, make: () => TEntry): TEntry {
+    if (this.undone.has(key)) throw new CompensatedError(key);
     const existing = this.entries.get(key);
     if (existing !== undefined) return existing;
     const entry = make();
@@ -27,9 +44,9 @@ export class Ledger<TEntry> implements EffectLedger<TEntry> {
   }
 
   undo(key: string): boolean {
-    if (!this.entries.has(key) || this.undone.has(key)) return false;
+    if (this.undone.has(key)) return false;
     this.undone.add(key);
-    return true;
+    return this.entries.has(key);
   }
 
   active(): TEntry[] {

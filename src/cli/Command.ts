@@ -2,6 +2,9 @@ import type { ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeHolder } from '../store/sqliteLock.js';
+import { sqliteFileHolder } from '../store/sqliteStore.js';
+import { CliError } from './CliError.js';
 import { localClient } from './localClient.js';
 import { remoteClient } from './remoteClient.js';
 import type { SagaClient } from './SagaClient.js';
@@ -68,21 +71,40 @@ export function inspectorDir(): string | undefined {
   return undefined;
 }
 
-/** A client for the server at --url, or for the local SQLite file. */
-export async function openClient(values: Values): Promise<SagaClient> {
+/**
+ * A client for the server at --url, or for the local SQLite file — through the
+ * server that holds the file when one does (one engine per file).
+ */
+export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): Promise<SagaClient> {
   const url = str(values, 'url');
-  if (url !== undefined) return remoteClient(url, str(values, 'token') ?? process.env['SAGACHART_TOKEN']);
+  const token = str(values, 'token') ?? process.env['SAGACHART_TOKEN'];
+  if (url !== undefined) return remoteClient(url, token);
   const db = str(values, 'db');
+  const file = db ?? join('data', 'sagachart.db');
+  const holder = sqliteFileHolder(file);
+  if (holder !== undefined) {
+    if (holder.address === null) {
+      throw new CliError(
+        `${file} is held by another engine (${describeHolder(holder)}): stop it, or point --url at its server`,
+      );
+    }
+    io?.err(`${file} is held by the server at ${holder.address} (pid ${holder.pid}): using it`);
+    return remoteClient(holder.address, token);
+  }
   return localClient({
-    db: db ?? join('data', 'sagachart.db'),
+    db: file,
     machines: str(values, 'machines') ?? defaultMachinesDir(),
     createDir: db === undefined,
   });
 }
 
 /** Runs `fn` with a client and always closes it. */
-export async function withClient<T>(values: Values, fn: (client: SagaClient) => Promise<T>): Promise<T> {
-  const client = await openClient(values);
+export async function withClient<T>(
+  values: Values,
+  io: Pick<CommandIO, 'err'>,
+  fn: (client: SagaClient) => Promise<T>,
+): Promise<T> {
+  const client = await openClient(values, io);
   try {
     return await fn(client);
   } finally {

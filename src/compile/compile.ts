@@ -15,6 +15,7 @@ import {
 import { createSagaGuards } from './sagaGuards.js';
 import { planSaga, type SagaPlan } from './sagaPlan.js';
 import { createStepActors, type EffectHooks } from './stepActors.js';
+import { InFlightEffects } from './InFlightEffects.js';
 import { named, type StateConfig, type TransitionConfig } from './stateConfig.js';
 
 /** Every place a Failed execution can resume from, as guarded `saga.retry` transitions. */
@@ -31,7 +32,7 @@ function retryTransitions(ref: StateRef, plan: SagaPlan): TransitionConfig[] {
 }
 
 function sagaStates(ref: StateRef, plan: SagaPlan): Record<string, StateConfig> {
-  const beforePivot = named('beforePivot');
+  const cancellable = named('cancellable');
   const compensating = compensatingStates(ref, plan);
   const firstCompensation = plan.compensations[0];
   return {
@@ -45,8 +46,8 @@ function sagaStates(ref: StateRef, plan: SagaPlan): Record<string, StateConfig> 
         },
       ],
       on: {
-        [CANCEL_EVENT]: { guard: beforePivot, target: 'Compensating', actions: [named('cancel')] },
-        [DEADLINE_EVENT]: { guard: beforePivot, target: 'Compensating', actions: [named('deadlineExceeded')] },
+        [CANCEL_EVENT]: { guard: cancellable, target: 'Compensating', actions: [named('cancel')] },
+        [DEADLINE_EVENT]: { guard: cancellable, target: 'Compensating', actions: [named('deadlineExceeded')] },
       },
       states: runningStates(ref, plan),
     },
@@ -92,8 +93,9 @@ export function compileWithHooks(
     entry: [named('sagaStarted')],
     states: sagaStates(ref, plan),
   };
+  const inFlight = new InFlightEffects();
   const actions = {
-    ...createSagaActions(plan),
+    ...createSagaActions(plan, inFlight),
     markFailed: createMarkFailed(),
   };
   const machine = setup({
@@ -105,7 +107,7 @@ export function compileWithHooks(
     },
     actions,
     guards: createSagaGuards(plan),
-    actors: createStepActors(plan, hooks),
+    actors: createStepActors(plan, hooks, inFlight),
   }).createMachine(config as never);
   return { machine: machine as unknown as AnyStateMachine, plan };
 }

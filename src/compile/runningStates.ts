@@ -1,7 +1,16 @@
-import { backoffEvent, backoffTimer, timeoutEvent, timeoutTimer, type SagaContext } from './sagaContext.js';
+import { and, or, stateIn } from 'xstate';
+import {
+  CANCEL_EVENT,
+  DEADLINE_EVENT,
+  backoffEvent,
+  backoffTimer,
+  timeoutEvent,
+  timeoutTimer,
+  type SagaContext,
+} from './sagaContext.js';
 import type { PlannedEntry, PlannedGroup, PlannedStep, PlannedWait, SagaPlan } from './sagaPlan.js';
 import type { StepActorInput, TimerActorInput } from './stepActors.js';
-import { named, type InvokeConfig, type StateConfig, type TransitionConfig } from './stateConfig.js';
+import { named, type ActionRef, type InvokeConfig, type StateConfig, type TransitionConfig } from './stateConfig.js';
 
 /** Builds `#machine.a.b` state ids. */
 export type StateRef = (...path: string[]) => string;
@@ -34,54 +43,110 @@ function finalFailure(ref: StateRef, entry: PlannedStep | PlannedWait, state: st
     : { target: ref('Compensating'), actions: [named('recordFailure', step), named('beginCompensation', step)] };
 }
 
-function retryable(step: PlannedStep, onFinal: TransitionConfig): TransitionConfig[] {
+function retryable(step: PlannedStep, onFinal: TransitionConfig, extra: readonly ActionRef[] = []): TransitionConfig[] {
   const params = { step: step.name };
   return [
     {
       guard: named('canRetry', params),
       target: 'backoff',
-      actions: [named('recordFailure', params), named('scheduleRetry', params)],
+      actions: [named('recordFailure', params), ...extra, named('scheduleRetry', params)],
     },
-    onFinal,
+    { ...onFinal, actions: [...(onFinal.actions ?? []).slice(0, 1), ...extra, ...(onFinal.actions ?? []).slice(1)] },
   ];
 }
 
+/**
+ * How a step's attempt reacts while a cancel or the deadline waits for it to
+ * settle (DESIGN §3, unknown outcomes): `stopped` is where it goes when it
+ * settles; `cancellable` steps (before the pivot, outside a group) take the
+ * cancel themselves so their call keeps running with its signal fired.
+ */
+interface StopRule {
+  readonly stopped: string;
+  readonly cancellable: boolean;
+}
+
 /** `run` and `backoff` states of one step; `onSuccess` is where a completed attempt goes. */
-function attemptStates(step: PlannedStep, onSuccess: string, onFinal: TransitionConfig): Record<string, StateConfig> {
+function attemptStates(
+  step: PlannedStep,
+  onSuccess: string,
+  onFinal: TransitionConfig,
+  stop: StopRule | undefined,
+): Record<string, StateConfig> {
   const params = { step: step.name };
   const { timeoutMs } = step.definition.options;
   const failures = retryable(step, onFinal);
+  // A timed-out attempt may have applied its effect: its outcome is unknown.
+  const timeouts = retryable(step, onFinal, [named('markUnknown', params)]);
+  const whenStopping = (actions: readonly ActionRef[]): TransitionConfig[] =>
+    stop === undefined ? [] : [{ guard: named('stopping'), target: stop.stopped, actions }];
   const invoke: InvokeConfig[] = [
     {
       id: `run.${step.name}`,
       src: 'runStep',
       input: stepActorInput(step.name, 'run'),
-      onDone: { target: onSuccess, actions: [named('completeStep', params)] },
-      onError: failures,
+      onDone: [
+        ...(stop?.cancellable === true ? whenStopping([named('completeStep', params)]) : []),
+        { target: onSuccess, actions: [named('completeStep', params)] },
+      ],
+      onError: [...whenStopping([named('recordFailure', params), named('markUnknown', params)]), ...failures],
     },
   ];
   if (timeoutMs !== undefined) {
     invoke.push(timerInvoke(`timeout.${step.name}`, timeoutTimer(step.name), timeoutEvent(step.name)));
   }
+  const on: Record<string, TransitionConfig | TransitionConfig[]> = {};
+  if (timeoutMs !== undefined) {
+    on[timeoutEvent(step.name)] = [
+      ...whenStopping([named('recordFailure', params), named('markUnknown', params)]),
+      ...timeouts,
+    ];
+  }
+  if (stop?.cancellable === true) Object.assign(on, cancelWhileInFlight());
+  if (step.pivot) Object.assign(on, { [CANCEL_EVENT]: {}, [DEADLINE_EVENT]: {} });
   return {
     run: {
       entry: [named('startAttempt', params)],
       invoke,
-      ...(timeoutMs === undefined ? {} : { on: { [timeoutEvent(step.name)]: failures } }),
+      ...(Object.keys(on).length === 0 ? {} : { on }),
       tags: ['step'],
     },
     backoff: {
       invoke: [timerInvoke(`backoff.${step.name}`, backoffTimer(step.name), backoffEvent(step.name))],
       on: { [backoffEvent(step.name)]: { target: 'run' } },
+      // In a group that is being cancelled, a branch waiting to retry stops at once.
+      ...(stop === undefined || stop.cancellable
+        ? {}
+        : { always: [{ guard: named('stopping'), target: stop.stopped }] }),
       tags: ['backoff'],
     },
   };
 }
 
+/**
+ * A cancel or deadline while a step is in flight fires its signal and waits
+ * for it to settle (bounded by its timeout): the targetless transition keeps
+ * the call running, and `stopping` routes its outcome to compensation.
+ */
+function cancelWhileInFlight(
+  guard: TransitionConfig['guard'] = named('notStopping'),
+): Record<string, TransitionConfig> {
+  return {
+    [CANCEL_EVENT]: { guard, actions: [named('cancel'), named('abortInFlight')] },
+    [DEADLINE_EVENT]: { guard, actions: [named('deadlineExceeded'), named('abortInFlight')] },
+  };
+}
+
 function stepState(ref: StateRef, step: PlannedStep, next: string): StateConfig {
+  const cancellable = !step.afterPivot && !step.pivot;
   return {
     initial: 'run',
-    states: attemptStates(step, next, finalFailure(ref, step, step.name)),
+    states: attemptStates(
+      step,
+      next,
+      finalFailure(ref, step, step.name),
+      cancellable ? { stopped: ref('Compensating'), cancellable: true } : undefined,
+    ),
     meta: { kind: 'step', pivot: step.pivot, compensable: step.compensable },
   };
 }
@@ -106,6 +171,7 @@ function waitState(ref: StateRef, wait: PlannedWait, next: string): StateConfig 
 
 function groupState(ref: StateRef, group: PlannedGroup, next: string): StateConfig {
   const branches: Record<string, StateConfig> = {};
+  const stop: StopRule | undefined = group.afterPivot ? undefined : { stopped: 'failed', cancellable: false };
   for (const branch of group.branches) {
     const params = { step: branch.name };
     const giveUp: TransitionConfig = {
@@ -117,7 +183,7 @@ function groupState(ref: StateRef, group: PlannedGroup, next: string): StateConf
       states: {
         // Re-entering the group after a manual retry skips the branches that already completed.
         check: { always: [{ guard: named('isCompleted', params), target: 'done' }, { target: 'run' }] },
-        ...attemptStates(branch, 'done', giveUp),
+        ...attemptStates(branch, 'done', giveUp, stop),
         done: { type: 'final' },
         failed: { type: 'final' },
       },
@@ -130,7 +196,22 @@ function groupState(ref: StateRef, group: PlannedGroup, next: string): StateConf
   return {
     type: 'parallel',
     states: branches,
-    onDone: [{ guard: named('groupFailed', { group: group.name }), ...failed }, { target: next }],
+    // While a branch is in flight the group takes the cancel: it waits for its branches to settle.
+    ...(stop === undefined
+      ? {}
+      : {
+          on: cancelWhileInFlight(
+            and([
+              named('notStopping'),
+              or(group.branches.map((b) => stateIn(ref('Running', group.name, b.name, 'run')))),
+            ]),
+          ),
+        }),
+    onDone: [
+      ...(stop === undefined ? [] : [{ guard: named('stopping'), target: ref('Compensating') }]),
+      { guard: named('groupFailed', { group: group.name }), ...failed },
+      { target: next },
+    ],
     meta: { kind: 'parallel' },
   };
 }

@@ -1,8 +1,10 @@
 import { enqueueActions } from 'xstate';
 import { PermanentError } from '../definition/errors.js';
+import { errorName, safeMessage } from '../definition/plainJson.js';
 import { backoffDelay } from '../definition/retryPolicy.js';
 import type { JournalRecord } from '../events/JournalEntry.js';
 import {
+  DEADLINE_EVENT,
   backoffTimer,
   compensationBackoffTimer,
   timeoutTimer,
@@ -10,6 +12,7 @@ import {
   type SagaContext,
   type SagaEvent,
 } from './sagaContext.js';
+import type { InFlightEffects } from './InFlightEffects.js';
 import type { SagaPlan } from './sagaPlan.js';
 
 /** What the machine emits for each journal entry; the runtime persists them with the snapshot. */
@@ -32,17 +35,19 @@ function journal(enqueue: Enqueuer, entry: Omit<JournalRecord, 'at'>): void {
   enqueue.emit({ type: 'journal', entry: { at: Date.now(), ...entry } });
 }
 
+/** A safe record of whatever a step threw: strings only, bounded, never throws. */
 function errorOf(event: SagaEvent): { name: string; message: string; permanent: boolean } {
   const error = event.error;
-  if (error instanceof Error) {
-    return { name: error.name, message: error.message, permanent: isPermanent(error) };
-  }
-  return { name: 'Error', message: String(error), permanent: false };
+  return { name: errorName(error), message: safeMessage(error), permanent: isPermanent(error) };
 }
 
 /** PermanentError, recognised by name too in case two copies of the package meet. */
 export function isPermanent(error: unknown): boolean {
-  return error instanceof PermanentError || (error instanceof Error && error.name === 'PermanentError');
+  try {
+    return error instanceof PermanentError || (error instanceof Error && error.name === 'PermanentError');
+  } catch {
+    return false;
+  }
 }
 
 function without(timers: Record<string, number>, key: string): Record<string, number> {
@@ -52,7 +57,7 @@ function without(timers: Record<string, number>, key: string): Record<string, nu
 
 // The named actions of every saga machine. Each takes its step from params so
 // the chart's JSON stays serialisable and persisted snapshots stay valid.
-export function createSagaActions(plan: SagaPlan) {
+export function createSagaActions(plan: SagaPlan, inFlight: InFlightEffects) {
   const act = (fn: (args: { context: SagaContext; event: SagaEvent; enqueue: Enqueuer }, params: StepParams) => void) =>
     enqueueActions<SagaContext, SagaEvent, StepParams, SagaEvent, never, never, never, never, JournalEmitted>(
       ({ context, event, enqueue }, params) =>
@@ -157,9 +162,9 @@ export function createSagaActions(plan: SagaPlan) {
       journal(enqueue, { type: 'StepStarted', step, attempt: 1 });
     }),
     receiveEvent: act(({ context, event, enqueue }, { step }) => {
+      // The raw JSON is kept; steps see it through the event's schema (schemaValues.ts).
       const schema = plan.waits.get(step)?.definition.options.schema;
-      const parsed = schema === undefined ? event.data : schema.safeParse(event.data).data;
-      const data = parsed === undefined ? null : parsed;
+      const data = event.data === undefined && schema === undefined ? null : event.data;
       enqueue.assign({
         results: { ...context.results, [step]: data },
         completed: [...context.completed, step],
@@ -167,6 +172,13 @@ export function createSagaActions(plan: SagaPlan) {
       });
       journal(enqueue, { type: 'EventReceived', step, data: { event: event.type, data } });
     }),
+    markUnknown: act(({ context, enqueue }, { step }) => {
+      if (!context.unknown.includes(step)) enqueue.assign({ unknown: [...context.unknown, step] });
+    }),
+    // Fires the signal of the steps in flight; they keep running until they settle.
+    abortInFlight: ({ context, event }: { context: SagaContext; event: SagaEvent }) => {
+      inFlight.abort(context.executionId, event.type === DEADLINE_EVENT ? 'saga deadline exceeded' : 'cancelled');
+    },
     cancel: act(({ event, enqueue }) => {
       const message = event.reason ?? 'cancelled';
       enqueue.assign({ reason: { kind: 'cancelled', message } });

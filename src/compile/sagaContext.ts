@@ -32,6 +32,11 @@ export interface SagaContext {
   readonly results: Record<string, unknown>;
   /** Steps that completed, in completion order. */
   readonly completed: readonly string[];
+  /**
+   * Steps whose outcome is unknown: an attempt timed out, or was cancelled in
+   * flight, and the step never completed. They are compensated too.
+   */
+  readonly unknown: readonly string[];
   /** Steps whose compensation completed, in order. */
   readonly compensated: readonly string[];
   readonly attempts: Record<string, number>;
@@ -85,6 +90,7 @@ export function initialContext(input: SagaMachineInput): SagaContext {
     input: input.input,
     results: {},
     completed: [],
+    unknown: [],
     compensated: [],
     attempts: {},
     compensationAttempts: {},

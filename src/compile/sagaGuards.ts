@@ -23,9 +23,15 @@ export function createSagaGuards(plan: SagaPlan) {
     },
     beforePivot: ({ context }: GuardArgs): boolean =>
       plan.pivot === undefined || !context.completed.includes(plan.pivot),
+    cancellable: ({ context }: GuardArgs): boolean =>
+      context.reason === null && (plan.pivot === undefined || !context.completed.includes(plan.pivot)),
     isCompleted: ({ context }: GuardArgs, { step }: { step: string }): boolean => context.completed.includes(step),
+    // A step that completed, or whose outcome is unknown, may hold its effect.
     needsCompensation: ({ context }: GuardArgs, { step }: { step: string }): boolean =>
-      context.completed.includes(step) && !context.compensated.includes(step),
+      (context.completed.includes(step) || context.unknown.includes(step)) && !context.compensated.includes(step),
+    // A cancel or the deadline waits for the step in flight to settle (Running, reason set).
+    stopping: ({ context }: GuardArgs): boolean => context.reason !== null,
+    notStopping: ({ context }: GuardArgs): boolean => context.reason === null,
     groupFailed: ({ context }: GuardArgs, { group }: { group: string }): boolean =>
       context.failedGroups.includes(group),
     failedAt: ({ context }: GuardArgs, { phase, state }: { phase: string; state: string }): boolean =>

@@ -25,7 +25,8 @@ export interface ActionRef {
 
 export interface TransitionConfig {
   readonly target?: string;
-  readonly guard?: ActionRef;
+  /** A named guard, or XState's `and`/`or`/`stateIn` over named guards. */
+  readonly guard?: ActionRef | object;
   readonly actions?: readonly ActionRef[];
   readonly description?: string;
 }

@@ -1,7 +1,10 @@
 import { fromCallback, fromPromise, type AnyActorRef } from 'xstate';
 import { PermanentError } from '../definition/errors.js';
 import type { CompensationReason, ExecutionId } from '../definition/types.js';
+import { plainJsonIssue, safeMessage } from '../definition/plainJson.js';
 import type { SagaContext } from './sagaContext.js';
+import { inputForStep, resultsForStep } from './schemaValues.js';
+import { InFlightEffects } from './InFlightEffects.js';
 import type { SagaPlan } from './sagaPlan.js';
 
 /** The small input each step actor is invoked with (and persisted with). */
@@ -42,47 +45,71 @@ function parentContext(self: AnyActorRef): SagaContext {
   return (parent.getSnapshot() as { context: SagaContext }).context;
 }
 
+/** A step's output as the JSON it will be stored as; refused (PermanentError) past the limits. */
 function toJson(step: string, output: unknown): unknown {
   if (output === undefined) return null;
+  let json: unknown;
   try {
-    return JSON.parse(JSON.stringify(output)) as unknown;
+    json = JSON.parse(JSON.stringify(output)) as unknown;
   } catch (error) {
-    throw new PermanentError(`Step "${step}" returned a value that is not JSON-serialisable`, { cause: error });
+    throw new PermanentError(`Step "${step}" returned a value that is not JSON-serialisable: ${safeMessage(error)}`, {
+      cause: error,
+    });
   }
+  const issue = plainJsonIssue(json ?? null);
+  if (issue !== undefined) {
+    const where = ['output', ...issue.path.map(String)].join('.');
+    throw new PermanentError(`Step "${step}" returned a value that cannot be stored: ${where} ${issue.message}`);
+  }
+  return json ?? null;
 }
 
 const NO_REASON: CompensationReason = { kind: 'error', message: 'unknown' };
 
 /** @internal */
-export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}) {
+export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}, inFlight = new InFlightEffects()) {
   const beforeEffect = hooks.beforeEffect ?? (() => Promise.resolve());
   const around = hooks.aroundEffect ?? (<T>(_: StepActorInput, call: () => Promise<T>) => call());
 
-  const callUser = async (input: StepActorInput, self: AnyActorRef, signal: AbortSignal): Promise<unknown> => {
+  const callUser = async (input: StepActorInput, self: AnyActorRef, xstateSignal: AbortSignal): Promise<unknown> => {
     // The actor starts inside the parent's transition: yield once so the parent's
     // snapshot (and, in the engine, its pending write) exists before we read it.
     await Promise.resolve();
     await beforeEffect(input);
-    signal.throwIfAborted();
+    xstateSignal.throwIfAborted();
     const context = parentContext(self);
     const planned = plan.steps.get(input.step);
     if (planned === undefined) throw new PermanentError(`Unknown step "${input.step}"`);
-    const base = {
-      input: context.input,
-      results: context.results,
-      idempotencyKey: idempotencyKeyFor(input.executionId, input.step, input.kind),
-      attempt: input.attempt,
-      signal,
-      executionId: input.executionId as ExecutionId,
-    };
-    const { run, compensate } = planned.definition.options;
-    if (input.kind === 'run') {
-      return toJson(input.step, await around(input, () => Promise.resolve(run(base))));
+    if (input.kind === 'run' && context.reason !== null) {
+      // Restored while a cancel waited for this step: its first call may have applied the
+      // effect, so it is not called again; failing here makes its outcome unknown.
+      throw new PermanentError(`Step "${input.step}" was not called again: the saga is being cancelled`);
     }
-    if (typeof compensate !== 'function') return null;
-    const reason = context.reason ?? NO_REASON;
-    await around(input, () => Promise.resolve(compensate({ ...base, result: context.results[input.step], reason })));
-    return null;
+    const call = inFlight.open(input.executionId, xstateSignal);
+    try {
+      const base = {
+        input: inputForStep(plan, context.input),
+        results: resultsForStep(plan, context.results),
+        idempotencyKey: idempotencyKeyFor(input.executionId, input.step, input.kind),
+        attempt: input.attempt,
+        signal: call.signal,
+        executionId: input.executionId as ExecutionId,
+      };
+      const { run, compensate } = planned.definition.options;
+      if (input.kind === 'run') {
+        return toJson(input.step, await around(input, () => Promise.resolve(run(base))));
+      }
+      if (typeof compensate !== 'function') return null;
+      const reason = context.reason ?? NO_REASON;
+      // A step that never reported back (timed out, aborted) may still hold its effect.
+      const outcome = context.completed.includes(input.step)
+        ? { outcome: 'completed' as const, result: context.results[input.step] }
+        : { outcome: 'unknown' as const };
+      await around(input, () => Promise.resolve(compensate({ ...base, ...outcome, reason })));
+      return null;
+    } finally {
+      call.release();
+    }
   };
 
   return {

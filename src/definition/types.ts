@@ -41,12 +41,25 @@ export interface StepContext<TInput> {
   readonly executionId: ExecutionId;
 }
 
-/** What a step's `compensate` receives. */
-export interface CompensationContext<TInput, TOutput> extends StepContext<TInput> {
-  /** This step's own output. */
-  readonly result: TOutput;
+/**
+ * What a step's `compensate` receives. `outcome` says whether the step reported
+ * back: `'completed'` with its `result`, or `'unknown'` (it timed out, or was
+ * cancelled in flight) with no result — the participant may hold the effect or
+ * not, so the compensation must treat "nothing to undo" as success.
+ */
+export type CompensationContext<TInput, TOutput> = StepContext<TInput> & {
   readonly reason: CompensationReason;
-}
+} & (
+    | {
+        readonly outcome: 'completed';
+        /** This step's own output. */
+        readonly result: TOutput;
+      }
+    | {
+        readonly outcome: 'unknown';
+        readonly result?: undefined;
+      }
+  );
 
 // Method-style signatures are bivariant in their parameter, so a step whose run
 // only throws (output `never`) still fits a saga's step list.

@@ -15,6 +15,8 @@ export interface ExecutionView<TResults = Record<string, unknown>> {
   /** Outputs of the completed steps; complete only when `status` is Completed. */
   readonly results: Partial<TResults>;
   readonly completed: readonly string[];
+  /** Steps whose outcome is unknown (timed out or cancelled in flight): compensated like completed ones. */
+  readonly unknown: readonly string[];
   readonly compensated: readonly string[];
   readonly attempts: Readonly<Record<string, number>>;
   readonly errors: readonly ErrorRecord[];
@@ -52,6 +54,7 @@ export function executionView<TResults = Record<string, unknown>>(stored: Stored
     input: context.input,
     results: context.results as Partial<TResults>,
     completed: context.completed,
+    unknown: context.unknown ?? [],
     compensated: context.compensated,
     attempts: context.attempts,
     errors: context.errors,

@@ -1,4 +1,5 @@
 import { StoreError } from '../definition/errors.js';
+import { safeMessage } from '../definition/plainJson.js';
 import type { ExecutionWrite, SagaStore } from '../store/SagaStore.js';
 
 interface Waiter {
@@ -39,6 +40,7 @@ export class GroupCommitter {
     private readonly store: SagaStore,
     private readonly onCommitted: (writes: readonly ExecutionWrite[]) => void,
     private readonly onFailed: (writes: readonly ExecutionWrite[], error: StoreError) => void,
+    private readonly onUnwritable: (id: string, error: StoreError) => void,
   ) {}
 
   /** Marks an execution changed up to `revision`; `build` makes its write at flush time. */
@@ -97,10 +99,23 @@ export class GroupCommitter {
     const taken = this.pending;
     this.pending = new Map();
     const batch: ExecutionWrite[] = [];
+    const unwritable: { id: string; error: StoreError }[] = [];
     for (const [id, { revision, build }] of taken) {
-      const write = build();
+      let write: ExecutionWrite | undefined;
+      try {
+        write = build();
+      } catch (cause) {
+        // One execution that cannot be serialised fails alone, never the batch or the process.
+        const message = `Execution "${id}" could not be written: ${safeMessage(cause)}`;
+        unwritable.push({ id, error: new StoreError(message, { executionId: id, cause }) });
+        continue;
+      }
       if (write === undefined) this.markDurable(id, revision);
       else batch.push(write);
+    }
+    for (const { id, error } of unwritable) {
+      this.discard(id, error);
+      this.onUnwritable(id, error);
     }
     this.flushing = this.commit(batch).finally(() => {
       this.flushing = undefined;

@@ -8,13 +8,12 @@ import {
   ExecutionNotFoundError,
   InvalidOperationError,
   SagaError,
-  SagaInputError,
-  UnknownSagaError,
   type StoreError,
 } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
+import { committedEvent } from './committedEvent.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
 import {
@@ -28,19 +27,27 @@ import {
   type StatusCount,
   type StoredExecution,
 } from '../store/SagaStore.js';
-import { checkExternalEvent, explainRefusedEvent, type ExternalEvent } from './externalEvent.js';
+import { checkReason } from './boundaryValues.js';
+import { checkExternalEvent, explainRefusedEvent, externalEventData, type ExternalEvent } from './externalEvent.js';
 import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import type { LiveExecution } from './LiveExecution.js';
+import { ReloadSchedule } from './ReloadSchedule.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
-import { cancelRefusal, notHeldError, retryRefusal } from './operationRefusals.js';
+import { cancelRefusal, notHeldError, notStartedError, retryRefusal } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
+import {
+  canonicalJson,
+  checkedInput,
+  checkSameStart,
+  StartClaims,
+  storedInputJson,
+  type StartRequest,
+} from './startRequest.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
-
-const RELOAD_DELAY_MS = 1_000;
 
 /**
  * Runs sagas durably: every transition is written to the store before the
@@ -57,11 +64,12 @@ export class SagaEngine {
   private readonly registry: SagaRegistry;
   private readonly committer: GroupCommitter;
   private readonly live = new Map<string, LiveExecution>();
-  private readonly starting = new Map<string, Promise<ExecuteResult>>();
+  private readonly claims = new StartClaims();
+  private startup: Promise<RecoveryReport> | undefined;
   private readonly refused = new Map<string, SagaError>();
   private readonly listeners = new Set<SagaLifecycleListener>();
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
-  private readonly reloadTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly reloads = new ReloadSchedule((id) => this.reload(id));
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly inspect: SagaEngineOptions['inspect'];
   private readonly telemetry: SagaTelemetry;
@@ -82,6 +90,7 @@ export class SagaEngine {
       this.store,
       (writes) => this.onCommitted(writes),
       (writes, error) => this.onCommitFailed(writes, error),
+      (id, error) => this.onUnwritable(id, error),
     );
   }
 
@@ -101,8 +110,17 @@ export class SagaEngine {
   }
 
   /** Opens the store and resumes every unfinished execution from its last durable state. */
-  async start(): Promise<RecoveryReport> {
-    if (this.state === 'started') throw new InvalidOperationError('The engine is already started');
+  start(): Promise<RecoveryReport> {
+    // Two starts at once would resume every execution twice: the second one shares the first.
+    if (this.startup !== undefined) return this.startup;
+    if (this.state === 'started') return Promise.reject(new InvalidOperationError('The engine is already started'));
+    this.startup = this.recover().finally(() => {
+      this.startup = undefined;
+    });
+    return this.startup;
+  }
+
+  private async recover(): Promise<RecoveryReport> {
     await this.store.init();
     this.state = 'started';
     this.refused.clear();
@@ -136,31 +154,25 @@ export class SagaEngine {
   ): Promise<ExecuteResult> {
     this.assertStarted();
     checkExecuteOptions(options);
-    const registered = this.registeredFor(saga);
-    const parsed = registered.definition.input.safeParse(input);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path, message: i.message, code: i.code }));
-      const where = issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw new SagaInputError(`Invalid input for saga "${registered.definition.name}": ${where}`, issues);
-    }
-    const id = options.executionId ?? randomUUID();
-    const claims = [`id:${id}`, ...(options.idempotencyKey === undefined ? [] : [`key:${options.idempotencyKey}`])];
-    for (const claim of claims) {
-      const inFlight = this.starting.get(claim);
-      if (inFlight !== undefined) return { ...(await inFlight), existing: true };
-    }
-    const started = this.startNew(registered, id, parsed.data, options);
-    for (const claim of claims) this.starting.set(claim, started);
-    try {
-      return await started;
-    } finally {
-      for (const claim of claims) this.starting.delete(claim);
-    }
+    const registered = this.registry.forCall(saga);
+    const raw = checkedInput(registered.definition, input);
+    const request: StartRequest = {
+      saga: registered.definition.name,
+      inputJson: canonicalJson(raw) ?? 'null',
+      executionId: options.executionId ?? randomUUID(),
+      idempotencyKey: options.idempotencyKey,
+    };
+    return this.claims.claim(request, () => this.startNew(registered, request, raw, options));
   }
 
   /** Resolves when the execution is Completed, Compensated or Failed (Failed waits for a person). */
   waitFor<TResults = Record<string, unknown>>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
   async waitFor(id: string): Promise<ExecutionView> {
+    const reloading = this.reloads.whenReloaded(id);
+    if (reloading !== undefined) {
+      await reloading;
+      return this.waitFor(id);
+    }
     const live = this.live.get(id);
     if (live !== undefined) {
       if (SETTLED_STATUSES.includes(statusOf(live.actor.getSnapshot().value))) {
@@ -197,16 +209,18 @@ export class SagaEngine {
   /** Delivers an event to an execution waiting for it (an `awaitEvent` step). */
   async send(id: string, event: ExternalEvent): Promise<void> {
     checkExternalEvent(event);
+    const data = externalEventData(id, event);
     const live = await this.requireLive(id);
     const snapshot = live.actor.getSnapshot() as SnapshotFrom<AnyStateMachine>;
-    const message = { type: event.type, data: event.data };
+    const message = { type: event.type, data };
     if (!snapshot.can(message)) throw explainRefusedEvent(id, live.registered.plan, snapshot, event);
     live.actor.send(message);
     await this.committer.durable(id);
   }
 
   /** Cancels a Running execution before its pivot: it compensates what completed. */
-  async cancel(id: string, reason = 'cancelled'): Promise<void> {
+  async cancel(id: string, reason: string = 'cancelled'): Promise<void> {
+    checkReason(id, reason);
     const live = await this.requireLive(id);
     const refusal = cancelRefusal(
       id,
@@ -253,8 +267,7 @@ export class SagaEngine {
   async stop(): Promise<void> {
     if (this.state !== 'started') return;
     this.state = 'stopped';
-    for (const timer of this.reloadTimers) clearTimeout(timer);
-    this.reloadTimers.clear();
+    this.reloads.clear();
     const live = [...this.live.values()];
     for (const execution of live) execution.unsubscribe();
     await this.committer.idle();
@@ -272,18 +285,14 @@ export class SagaEngine {
 
   private async startNew(
     registered: RegisteredSaga,
-    id: string,
+    request: StartRequest,
     input: unknown,
     options: ExecuteOptions,
   ): Promise<ExecuteResult> {
+    const id = request.executionId;
     const existing = await this.findExisting(id, options.idempotencyKey);
     if (existing !== undefined) {
-      if (existing.saga !== registered.definition.name) {
-        throw new InvalidOperationError(
-          `Execution "${existing.id}" already exists for saga "${existing.saga}", not "${registered.definition.name}"`,
-          { executionId: existing.id },
-        );
-      }
+      checkSameStart(request, { id: existing.id, saga: existing.saga, inputJson: storedInputJson(existing) });
       return { id: existing.id, existing: true };
     }
     const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;
@@ -385,18 +394,9 @@ export class SagaEngine {
 
   private onCommitted(writes: readonly ExecutionWrite[]): void {
     for (const write of writes) {
-      const { execution: stored, journal } = write;
+      const { execution: stored } = write;
       if (this.listeners.size > 0) {
-        notifyListeners(this.listeners, {
-          executionId: stored.id,
-          saga: stored.saga,
-          version: stored.version,
-          revision: stored.revision,
-          status: stored.status,
-          state: this.committedStates.get(write) ?? stored.status,
-          entries: journal,
-          at: stored.updatedAt,
-        });
+        notifyListeners(this.listeners, committedEvent(write, this.committedStates.get(write) ?? stored.status));
       }
       const live = this.live.get(stored.id);
       if (live === undefined || !SETTLED_STATUSES.includes(stored.status)) continue;
@@ -408,9 +408,7 @@ export class SagaEngine {
         for (const waiter of waiters) waiter.resolve(view);
       }
       if (FINAL_STATUSES.includes(stored.status)) {
-        live.unsubscribe();
-        live.actor.stop();
-        this.live.delete(stored.id);
+        this.drop(stored.id);
         this.committer.forget(stored.id);
       }
     }
@@ -419,34 +417,50 @@ export class SagaEngine {
   private onCommitFailed(writes: readonly ExecutionWrite[], error: StoreError): void {
     // The store is the truth: drop what did not commit and reload from the last durable state.
     for (const { execution: stored } of writes) {
-      const live = this.live.get(stored.id);
+      const live = this.drop(stored.id);
       if (live === undefined) continue;
-      live.unsubscribe();
-      live.actor.stop();
-      this.live.delete(stored.id);
       this.committer.discard(stored.id, error);
-      for (const waiter of live.waiters) waiter.reject(error);
-      if (stored.revision > 1) this.reloadLater(stored.id, RELOAD_DELAY_MS);
+      if (stored.revision <= 1 || this.state !== 'started') {
+        // Its start was never durable: there is nothing to reload.
+        for (const waiter of live.waiters) waiter.reject(error);
+        continue;
+      }
+      this.reloads.schedule(stored.id);
+      // Who waits for the outcome keeps waiting: the execution goes on after its reload.
+      for (const waiter of live.waiters) this.waitFor(stored.id).then(waiter.resolve, waiter.reject);
     }
   }
 
-  private reloadLater(id: string, delayMs: number): void {
-    if (this.state !== 'started') return;
-    const timer = setTimeout(() => {
-      this.reloadTimers.delete(timer);
-      void this.reload(id, delayMs);
-    }, delayMs);
-    this.reloadTimers.add(timer);
+  private onUnwritable(id: string, error: StoreError): void {
+    // Reloading would fail the same way: the execution stays at its last durable
+    // state, and operations on it say why until the engine restarts.
+    this.refused.set(id, error);
+    const live = this.drop(id);
+    for (const waiter of live?.waiters ?? []) waiter.reject(error);
   }
 
-  private async reload(id: string, delayMs: number): Promise<void> {
-    if (this.state !== 'started' || this.live.has(id)) return;
+  /** Takes an execution out of memory; its actor stops. */
+  private drop(id: string): LiveExecution | undefined {
+    const live = this.live.get(id);
+    if (live === undefined) return undefined;
+    live.unsubscribe();
+    live.actor.stop();
+    this.live.delete(id);
+    return live;
+  }
+
+  /** Resumes an execution from its last durable state after a failed commit; false to try again later. */
+  private async reload(id: string): Promise<boolean> {
+    if (this.state !== 'started' || this.live.has(id)) return true;
+    const stored = await this.store.get(id);
+    if (stored === undefined || FINAL_STATUSES.includes(stored.status)) return true;
     try {
-      const stored = await this.store.get(id);
-      if (stored !== undefined && !FINAL_STATUSES.includes(stored.status)) this.resume(stored);
-    } catch {
-      this.reloadLater(id, Math.min(delayMs * 2, 30_000));
+      this.resume(stored);
+    } catch (error) {
+      if (!(error instanceof SagaError)) throw error;
+      this.refused.set(id, error);
     }
+    return true;
   }
 
   private telemetryInfo(id: string): ExecutionTelemetryInfo | undefined {
@@ -464,18 +478,6 @@ export class SagaEngine {
     return this.committer.durable(input.executionId);
   }
 
-  private registeredFor(saga: AnySagaDefinition | string): RegisteredSaga {
-    if (typeof saga === 'string') return this.registry.latest(saga);
-    if (typeof saga !== 'object' || saga === null || typeof saga.name !== 'string') {
-      throw new UnknownSagaError(typeof saga === 'string' ? saga : '(not a saga definition)');
-    }
-    const registered = this.registry.version(saga.name, saga.version);
-    if (registered.definition.hash !== saga.hash) {
-      throw new DefinitionMismatchError(saga.name, saga.version, registered.definition.hash, saga.hash);
-    }
-    return registered;
-  }
-
   private async requireLive(id: string): Promise<LiveExecution> {
     this.assertStarted();
     const live = this.live.get(id);
@@ -490,10 +492,7 @@ export class SagaEngine {
   }
 
   private assertStarted(): void {
-    if (this.state !== 'started') {
-      throw new InvalidOperationError(
-        this.state === 'new' ? 'Call engine.start() before using the engine' : 'The engine is stopped',
-      );
-    }
+    const refusal = notStartedError(this.state);
+    if (refusal !== undefined) throw refusal;
   }
 }

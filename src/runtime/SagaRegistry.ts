@@ -2,7 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { compileWithHooks, type TestOnlyCompileOptions } from '../compile/compile.js';
 import type { SagaPlan } from '../compile/sagaPlan.js';
 import type { EffectHooks } from '../compile/stepActors.js';
-import { SagaDefinitionError, UnknownSagaError } from '../definition/errors.js';
+import { DefinitionMismatchError, SagaDefinitionError, UnknownSagaError } from '../definition/errors.js';
 import type { AnySagaDefinition } from '../definition/types.js';
 
 /** One registered saga version with its compiled machine. */
@@ -58,6 +58,19 @@ export class SagaRegistry {
   }
 
   /** The newest version of every saga. */
+  /** The saga a caller names, by name (newest version) or by its definition (that version, same shape). */
+  forCall(saga: AnySagaDefinition | string): RegisteredSaga {
+    if (typeof saga === 'string') return this.latest(saga);
+    if (typeof saga !== 'object' || saga === null || typeof saga.name !== 'string') {
+      throw new UnknownSagaError('(not a saga definition)');
+    }
+    const registered = this.version(saga.name, saga.version);
+    if (registered.definition.hash !== saga.hash) {
+      throw new DefinitionMismatchError(saga.name, saga.version, registered.definition.hash, saga.hash);
+    }
+    return registered;
+  }
+
   all(): RegisteredSaga[] {
     return [...this.byName.keys()].map((name) => this.latest(name));
   }

@@ -1,6 +1,7 @@
 import type { AnyStateMachine, SnapshotFrom } from 'xstate';
 import type { SagaPlan } from '../compile/sagaPlan.js';
 import { InvalidOperationError, SagaInputError } from '../definition/errors.js';
+import { copyPlainJson } from './boundaryValues.js';
 import { statusOf } from './ExecutionView.js';
 
 /** An event sent to an execution with `engine.send`. */
@@ -10,6 +11,7 @@ export interface ExternalEvent {
 }
 
 const RESERVED = ['saga.', 'xstate.'];
+const MAX_EVENT_TYPE_LENGTH = 200;
 
 /** @internal */
 export function checkExternalEvent(event: ExternalEvent): void {
@@ -19,6 +21,17 @@ export function checkExternalEvent(event: ExternalEvent): void {
   if (RESERVED.some((prefix) => event.type.startsWith(prefix))) {
     throw new InvalidOperationError(`Event type "${event.type}" is reserved for the engine; use cancel() or retry()`);
   }
+  if (event.type.length > MAX_EVENT_TYPE_LENGTH) {
+    throw new InvalidOperationError(`An event type is at most ${MAX_EVENT_TYPE_LENGTH} characters long`);
+  }
+}
+
+/** An event's data checked as plain JSON within the limits, and copied. @internal */
+export function externalEventData(id: string, event: ExternalEvent): unknown {
+  if (event.data === undefined) return undefined;
+  return copyPlainJson(event.data, 'data', `Data of event "${event.type}" for execution "${id}"`, {
+    executionId: id,
+  });
 }
 
 /**

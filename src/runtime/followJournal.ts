@@ -14,9 +14,12 @@ export interface FollowedJournalEntry {
 
 /**
  * Delivers an execution's journal entries with seq > `afterSeq` exactly once
- * and in order: the stored ones first, then the live ones, with live events
- * buffered while the stored ones are read so none falls in between. Returns
- * the function that stops following.
+ * and in order: the stored ones first, then the live ones. While catching up,
+ * a promise returned by `deliver` is awaited before the next entry (the store
+ * is the buffer of a slow reader), and the store is read again until a read
+ * finds nothing new and no commit of the execution landed meanwhile; from
+ * then on live entries are delivered as they commit. Returns the function
+ * that stops following.
  *
  * @internal
  */
@@ -24,34 +27,46 @@ export async function followJournal(
   engine: SagaEngine,
   id: string,
   afterSeq: number,
-  deliver: (followed: FollowedJournalEntry) => void,
+  deliver: (followed: FollowedJournalEntry) => void | Promise<void>,
 ): Promise<() => void> {
   let sent = afterSeq;
-  let replaying = true;
-  const buffered: FollowedJournalEntry[] = [];
-  const pass = (followed: FollowedJournalEntry) => {
-    if (followed.entry.seq <= sent) return;
-    sent = followed.entry.seq;
-    deliver(followed);
-  };
+  let live = false;
+  let stopped = false;
+  let committed = false;
   const off = engine.subscribe((event) => {
-    if (event.executionId !== id) return;
+    if (event.executionId !== id || stopped) return;
+    if (!live) {
+      committed = true;
+      return;
+    }
     for (const entry of event.entries) {
-      const followed = { executionId: id, saga: event.saga, status: event.status, state: event.state, entry };
-      if (replaying) buffered.push(followed);
-      else pass(followed);
+      if (entry.seq <= sent) continue;
+      sent = entry.seq;
+      void deliver({ executionId: id, saga: event.saga, status: event.status, state: event.state, entry });
     }
   });
-  try {
-    const view = await engine.get(id);
-    for (const entry of await engine.journal(id, sent)) {
-      pass({ executionId: id, saga: view.saga, status: view.status, state: view.state, entry });
-    }
-    buffered.forEach(pass);
-    replaying = false;
-  } catch (error) {
+  const stop = () => {
+    stopped = true;
     off();
+  };
+  try {
+    for (;;) {
+      committed = false;
+      const view = await engine.get(id);
+      const entries = await engine.journal(id, sent);
+      for (const entry of entries) {
+        if (stopped) return stop;
+        if (entry.seq <= sent) continue;
+        sent = entry.seq;
+        await deliver({ executionId: id, saga: view.saga, status: view.status, state: view.state, entry });
+      }
+      // A commit that the read may have missed announced itself in `committed`; later ones arrive live.
+      if (entries.length === 0 && !committed) break;
+    }
+    live = true;
+  } catch (error) {
+    stop();
     throw error;
   }
-  return off;
+  return stop;
 }

@@ -1,5 +1,5 @@
 import type { AnyStateMachine, SnapshotFrom } from 'xstate';
-import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
+import { CANCEL_EVENT, RETRY_EVENT, type SagaContext } from '../compile/sagaContext.js';
 import type { SagaPlan } from '../compile/sagaPlan.js';
 import { InvalidOperationError, type SagaError } from '../definition/errors.js';
 import { FINAL_STATUSES, type ExecutionStatus } from '../store/SagaStore.js';
@@ -18,6 +18,19 @@ export function cancelRefusal(id: string, plan: SagaPlan, snapshot: Snapshot, re
   }
   if (snapshot.can({ type: CANCEL_EVENT, reason })) return undefined;
   const pivot = plan.pivot ?? '?';
+  const context = snapshot.context as SagaContext;
+  if (context.reason !== null) {
+    return new InvalidOperationError(
+      `Execution "${id}" is already being cancelled (${context.reason.message}): it waits for the step in flight to settle`,
+      { executionId: id, status },
+    );
+  }
+  if (snapshot.matches({ Running: { [pivot]: 'run' } })) {
+    return new InvalidOperationError(
+      `Execution "${id}" cannot be cancelled now: its pivot "${pivot}" is in flight, and whether it completes decides the outcome`,
+      { executionId: id, status, step: pivot },
+    );
+  }
   return new InvalidOperationError(
     `Execution "${id}" is past its pivot "${pivot}": it cannot be cancelled, nothing is undone after the point of no return`,
     { executionId: id, status, step: pivot },
@@ -48,5 +61,13 @@ export function notHeldError(
   return new InvalidOperationError(
     `Execution "${id}" is ${status} but not held by this engine${started ? '' : ' (call start() first)'}`,
     { executionId: id, status },
+  );
+}
+
+/** Why an engine in this state cannot be used, or undefined when it is started. @internal */
+export function notStartedError(state: 'new' | 'started' | 'stopped'): SagaError | undefined {
+  if (state === 'started') return undefined;
+  return new InvalidOperationError(
+    state === 'new' ? 'Call engine.start() before using the engine' : 'The engine is stopped',
   );
 }

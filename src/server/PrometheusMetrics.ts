@@ -1,4 +1,5 @@
 import type { SagaEngine } from '../runtime/SagaEngine.js';
+import type { SseStats } from './SseStreams.js';
 
 const BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -56,7 +57,10 @@ export class PrometheusMetrics {
   private readonly stepStarts = new Map<string, number>();
   readonly stop: () => void;
 
-  constructor(private readonly engine: SagaEngine) {
+  constructor(
+    private readonly engine: SagaEngine,
+    private readonly sse: () => SseStats = () => ({ clients: 0, dropped: 0, bufferedBytes: [], peakBufferedBytes: 0 }),
+  ) {
     this.stop = engine.subscribe((event) => {
       for (const entry of event.entries) {
         const step = entry.step ?? '';
@@ -98,6 +102,7 @@ export class PrometheusMetrics {
 
   async render(): Promise<string> {
     const counts = await this.engine.counts();
+    const sse = this.sse();
     const sections: [string, string, string, string[]][] = [
       [
         'sagachart_executions',
@@ -134,6 +139,19 @@ export class PrometheusMetrics {
         'counter',
         'Compensations completed.',
         this.compensations.lines('sagachart_compensations_total'),
+      ],
+      ['sagachart_sse_clients', 'gauge', 'Open SSE stream connections.', [`sagachart_sse_clients ${sse.clients}`]],
+      [
+        'sagachart_sse_buffered_bytes',
+        'gauge',
+        'Bytes waiting for SSE clients to read them, all clients together.',
+        [`sagachart_sse_buffered_bytes ${sse.bufferedBytes.reduce((a, b) => a + b, 0)}`],
+      ],
+      [
+        'sagachart_sse_dropped_total',
+        'counter',
+        'SSE clients dropped for falling too far behind (they resume with Last-Event-ID).',
+        [`sagachart_sse_dropped_total ${sse.dropped}`],
       ],
     ];
     return `${sections

@@ -4,10 +4,13 @@ import type { ExecutionStatus } from '../store/SagaStore.js';
 import { bearerAuth } from './bearerAuth.js';
 import { chartJson } from './chartJson.js';
 import { errorResponse, HttpError } from './HttpError.js';
+import { jsonOnly } from './jsonOnly.js';
+import { loopbackHost } from './loopbackHost.js';
+import { originPolicy } from './originPolicy.js';
 import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
-import { streamAll, streamExecution } from './sseStreams.js';
+import { SseStreams } from './SseStreams.js';
 
 export interface AppOptions {
   readonly engine: SagaEngine;
@@ -19,6 +22,19 @@ export interface AppOptions {
   readonly bodyLimit?: string;
   /** A folder of static files served at `/` (the inspector). */
   readonly staticDir?: string | undefined;
+  /**
+   * Origins (`scheme://host[:port]`) whose pages may call the API from a
+   * browser. Requests from any other origin but the server's own are refused.
+   */
+  readonly cors?: readonly string[] | undefined;
+  /**
+   * The address the server listens on. On a loopback address (and, when not
+   * given, on connections that arrive over loopback) requests must name a
+   * loopback Host: DNS rebinding is refused.
+   */
+  readonly host?: string | undefined;
+  /** Bytes that may wait for one slow SSE client before it is dropped; 1 MiB by default. */
+  readonly sseBufferBytes?: number | undefined;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -41,10 +57,15 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
  */
 export function createApp(options: AppOptions) {
   const { engine } = options;
-  const metrics = new PrometheusMetrics(engine);
+  const streams = new SseStreams(engine, { bufferBytes: options.sseBufferBytes });
+  const metrics = new PrometheusMetrics(engine, () => streams.stats());
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: options.bodyLimit ?? '1mb', type: () => true }));
+  // Who may ask comes before what is asked: Host, then Origin, then the body's type.
+  app.use(loopbackHost(options.host));
+  app.use(originPolicy(options.cors ?? []));
+  app.use('/api', jsonOnly);
+  app.use(express.json({ limit: options.bodyLimit ?? '1mb', type: 'application/json' }));
 
   const guard = options.token === undefined || options.token === '' ? undefined : bearerAuth(options.token);
   const open: RequestHandler = (_req, _res, next) => next();
@@ -141,12 +162,12 @@ export function createApp(options: AppOptions) {
   app.get(
     '/api/executions/:id/stream',
     reading,
-    route((req, res) => streamExecution(engine, param(req, 'id'), req, res)),
+    route((req, res) => streams.streamExecution(param(req, 'id'), req, res)),
   );
   app.get(
     '/api/stream',
     reading,
-    route((req, res) => streamAll(engine, req, res)),
+    route((req, res) => streams.streamAll(req, res)),
   );
 
   if (options.staticDir !== undefined) app.use(express.static(options.staticDir));
@@ -163,5 +184,13 @@ export function createApp(options: AppOptions) {
     res.status(status).json(body);
   });
 
-  return { app, close: () => metrics.stop() };
+  return {
+    app,
+    /** What the SSE streams hold (clients, bytes waiting, drops). */
+    streams,
+    close: () => {
+      streams.close();
+      metrics.stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import { createApp, type AppOptions } from './createApp.js';
+import type { SseStats } from './SseStreams.js';
 
 export interface ServerOptions extends AppOptions {
   readonly host?: string;
@@ -11,6 +12,8 @@ export interface ServerOptions extends AppOptions {
 export interface RunningServer {
   readonly server: Server;
   readonly url: string;
+  /** What the SSE streams hold right now (clients, bytes waiting, drops). */
+  sseStats(): SseStats;
   /** Stops taking requests, closes streams, stops the engine (everything stays resumable). */
   close(): Promise<void>;
 }
@@ -23,8 +26,8 @@ export interface RunningServer {
  * process.on('SIGTERM', () => void running.close());
  */
 export async function startServer(options: ServerOptions & { engine: SagaEngine }): Promise<RunningServer> {
-  const { app, close: closeApp } = createApp(options);
   const host = options.host ?? '127.0.0.1';
+  const { app, streams, close: closeApp } = createApp({ ...options, host });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port ?? 3000, host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
@@ -36,6 +39,7 @@ export async function startServer(options: ServerOptions & { engine: SagaEngine 
   return {
     server,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    sseStats: () => streams.stats(),
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

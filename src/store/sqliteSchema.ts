@@ -38,4 +38,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
   `,
+  `
+  -- One engine process per file: the holder's row, renewed by its heartbeat (sqliteLock.ts).
+  CREATE TABLE engine_lock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    address TEXT,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
 ];

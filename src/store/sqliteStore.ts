@@ -15,6 +15,7 @@ import type {
   StatusCount,
   StoredExecution,
 } from './SagaStore.js';
+import { readLockHolder, SqliteEngineLock, type LockHolder } from './sqliteLock.js';
 import { SQLITE_MIGRATIONS } from './sqliteSchema.js';
 
 export interface SqliteStoreOptions {
@@ -23,6 +24,28 @@ export interface SqliteStoreOptions {
    * `NORMAL`: survives a process crash; the last commits may be lost on power loss.
    */
   readonly synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Checked when the store opens: `quick` (default) runs `PRAGMA quick_check`
+   * and refuses a corrupt file; `off` skips it (see BENCHMARKS.md for its cost).
+   */
+  readonly integrityCheck?: 'quick' | 'off';
+  /**
+   * Read only: does not take the file's engine lock, refuses commits. For
+   * reading a file while an engine (e.g. `sagachart serve`) holds it.
+   */
+  readonly readOnly?: boolean;
+  /**
+   * How long an engine that stopped beating (stalled, or on another host)
+   * keeps the file before another may take it over; 10 s by default. A holder
+   * on this host whose process is gone is replaced at once.
+   */
+  readonly lockTtlMs?: number;
+}
+
+/** The SQLite store: a SagaStore that also tells CLI commands where its server is. */
+export interface SqliteSagaStore extends SagaStore {
+  /** Records the HTTP address of the server running this engine in the file's lock. */
+  announce(address: string): void;
 }
 
 interface ExecutionRow {
@@ -77,9 +100,10 @@ const toJournalEntry = (row: JournalRow): JournalEntry => ({
   ...(row.data === null ? {} : { data: JSON.parse(row.data) as unknown }),
 });
 
-class SqliteStore implements SagaStore {
+class SqliteStore implements SqliteSagaStore {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
+  private lock: SqliteEngineLock | undefined;
 
   constructor(
     private readonly path: string,
@@ -89,19 +113,36 @@ class SqliteStore implements SagaStore {
   async init(): Promise<void> {
     if (this.db !== undefined) return;
     const db = this.guard('open', () => this.open());
+    if (this.options.readOnly !== true) {
+      const lock = new SqliteEngineLock(db, this.path, this.options.lockTtlMs);
+      try {
+        this.guard('take the engine lock', () => lock.acquire());
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      this.lock = lock;
+    }
     this.db = db;
     this.statements = this.guard('prepare statements', () => this.prepare(db));
     return;
   }
 
+  announce(address: string): void {
+    this.guard('record the server address', () => this.lock?.announce(address));
+  }
+
   async commit(writes: readonly ExecutionWrite[]): Promise<void> {
     const { db, statements } = this.ready();
-    // IMMEDIATE: take the write lock first, waiting busy_timeout for another process that holds it.
-    // A deferred transaction reads first and then cannot upgrade to a writer: SQLite fails that at
-    // once with SQLITE_BUSY, without waiting.
+    const lock = this.lock;
+    if (lock === undefined) throw new StoreError(`SQLite store ${this.path} is open read-only: nothing can be written`);
+    // IMMEDIATE: take the write lock first, waiting busy_timeout for another process that holds it
+    // (one opening the file, or taking over a stale lock). A deferred transaction reads first and
+    // then cannot upgrade to a writer: SQLite fails that at once with SQLITE_BUSY, without waiting.
     this.guard('commit', () =>
       db
         .transaction(() => {
+          lock.assertHeld();
           checkWrites(
             writes,
             (id) => statements.position.get(id) as { revision: number; lastSeq: number } | undefined,
@@ -221,18 +262,36 @@ class SqliteStore implements SagaStore {
   }
 
   async close(): Promise<void> {
-    this.db?.close();
+    const db = this.db;
     this.db = undefined;
     this.statements = undefined;
-    return;
+    if (db === undefined) return;
+    if (this.lock !== undefined) {
+      this.lock.release();
+      this.lock = undefined;
+      try {
+        // A clean close leaves an empty WAL: every commit is in the main file.
+        db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // Another reader holds the WAL: the next open checkpoints it.
+      }
+    }
+    db.close();
   }
 
   private open(): Database.Database {
     const file = resolve(this.path);
     if (!existsSync(dirname(file))) throw new Error(`the directory ${dirname(file)} does not exist`);
     if (existsSync(file) && statSync(file).isDirectory()) throw new Error('it is a directory, not a file');
+    if (this.options.readOnly === true) {
+      if (!existsSync(file)) throw new Error('the file does not exist');
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+      return db;
+    }
     const db = new Database(file);
     try {
+      if (this.options.integrityCheck !== 'off') checkIntegrity(db);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous ?? 'FULL'}`);
       db.pragma('busy_timeout = 5000');
@@ -304,13 +363,46 @@ class SqliteStore implements SagaStore {
 }
 
 /**
+ * Refuses a file SQLite finds damaged (a corrupt page is otherwise noticed only
+ * when a later read reaches it). What it cannot see: a WAL deleted, truncated
+ * or with a zeroed header loses the commits it held silently (see the README).
+ */
+function checkIntegrity(db: Database.Database): void {
+  const rows = db.pragma('quick_check(10)') as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check.replace(/\s+/g, ' ')).filter((p) => p !== 'ok');
+  if (problems.length > 0) {
+    throw new Error(`the file is corrupt (PRAGMA quick_check: ${problems.join('; ')}); restore it from a backup`);
+  }
+}
+
+/**
  * The embedded default store: one SQLite file in WAL mode, every transition
  * committed before the side effects it announces. One engine process per file.
  *
  * @example
  * const engine = new SagaEngine({ store: sqliteStore('data/sagachart.db'), sagas: [orderFulfillment] });
  */
-export function sqliteStore(path: string, options: SqliteStoreOptions = {}): SagaStore {
+export function sqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteSagaStore {
   if (typeof path !== 'string' || path.length === 0) throw new StoreError('sqliteStore needs a file path');
   return new SqliteStore(path, options);
+}
+
+/**
+ * The live engine holding a SQLite file, read without taking it (undefined
+ * when the file does not exist or no live engine holds it).
+ *
+ * @internal
+ */
+export function sqliteFileHolder(path: string): LockHolder | undefined {
+  if (!existsSync(path)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    return readLockHolder(db);
+  } catch {
+    // Not a database, or unreadable: the store's own open says what is wrong.
+    return undefined;
+  } finally {
+    db?.close();
+  }
 }

@@ -8,6 +8,7 @@ import {
   type SpanContext,
 } from '@opentelemetry/api';
 import type { JournalRecord } from '../events/JournalEntry.js';
+import { errorName, safeMessage } from '../definition/plainJson.js';
 
 /** The trace an execution belongs to, kept in its context so resumed work joins it. */
 export interface StoredTraceContext {
@@ -104,8 +105,10 @@ export class SagaTelemetry {
     try {
       return await context.with(trace.setSpan(parent, span), call);
     } catch (error) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      // Whatever was thrown (a BigInt message, an object without a prototype) becomes plain text.
+      const message = safeMessage(error);
+      span.recordException({ name: errorName(error), message });
+      span.setStatus({ code: SpanStatusCode.ERROR, message });
       throw error;
     }
   }

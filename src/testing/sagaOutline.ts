@@ -62,9 +62,10 @@ export function sagaOutline(definition: AnySagaDefinition): AnyStateMachine {
   const build = (index: number, done: readonly Undo[], prefix: string, faulted: boolean): string => {
     const entry: PlannedEntry | undefined = plan.entries[index];
     if (entry === undefined) return outcome(prefix, 'Completed');
-    const fail = (why: string) => {
+    // `own`: a step that timed out may hold its effect (unknown outcome): it is undone first.
+    const fail = (why: string, own: readonly Undo[] = []) => {
       const at = `${prefix}/${entry.name}:${why}`;
-      return entry.afterPivot ? outcome(at, 'Failed') : rollback(at, done);
+      return entry.afterPivot ? outcome(at, 'Failed') : rollback(at, [...own, ...done]);
     };
     if (entry.kind === 'step') {
       const id = `${prefix}/${entry.name}`;
@@ -75,7 +76,9 @@ export function sagaOutline(definition: AnySagaDefinition): AnyStateMachine {
           on[`${entry.name}.flaky`] = { target: build(index + 1, undos, `${id}+flaky`, true) };
         }
         on[`${entry.name}.fail`] = { target: fail('fail') };
-        if (entry.definition.options.timeoutMs !== undefined) on[`${entry.name}.timeout`] = { target: fail('timeout') };
+        if (entry.definition.options.timeoutMs !== undefined) {
+          on[`${entry.name}.timeout`] = { target: fail('timeout', undoFor(entry)) };
+        }
       }
       states[id] = { on };
       return id;

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqliteSchema.js';
 import { write } from '../fixtures/storeWrites.js';
 import { runUnprivileged } from '../fixtures/unprivilegedChild.js';
 import { describeStoreContract } from './storeContract.js';
@@ -44,7 +45,7 @@ describe('sqliteStore', () => {
     await store.close();
     const db = new Database(file);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     db.close();
   });
 

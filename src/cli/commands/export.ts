@@ -29,13 +29,13 @@ json: the compiled machine as XState's JSON (machine.toJSON());
 mermaid: a stateDiagram-v2;
 stately: XState code with the machine config, for Stately Studio's "import from code".`,
   options: { format: { type: 'string', default: 'json' } },
-  async run([saga], values, { out }) {
+  async run([saga], values, { out, err }) {
     if (saga === undefined) throw new CliError('export needs a saga name', 1, true);
     const format = str(values, 'format') ?? 'json';
     if (!FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}`, 1, true);
     if (str(values, 'url') !== undefined) {
       if (format !== 'json') throw new CliError('with --url only --format json is available', 1, true);
-      return withClient(values, async (client) => {
+      return withClient(values, { err }, async (client) => {
         out(JSON.stringify(await client.chart(saga), null, 2));
         return 0;
       });

@@ -15,7 +15,7 @@ export const ls: Command = {
     since: { type: 'string' },
     sagas: { type: 'boolean', default: false },
   },
-  async run(_, values, { out }) {
+  async run(_, values, { out, err }) {
     const status = str(values, 'status');
     if (status !== undefined && !EXECUTION_STATUSES.includes(status as ExecutionStatus)) {
       throw new CliError(`--status must be one of ${EXECUTION_STATUSES.join(', ')}`, 1, true);
@@ -25,7 +25,7 @@ export const ls: Command = {
     const since = str(values, 'since');
     if (since !== undefined && !/^\d+$/.test(since))
       throw new CliError('--since must be a whole number of minutes', 1, true);
-    return withClient(values, async (client) => {
+    return withClient(values, { err }, async (client) => {
       if (values['sagas'] === true) {
         const sagas = await client.sagas();
         if (values['json'] === true) out(JSON.stringify(sagas));

@@ -37,10 +37,10 @@ Exit code: 0 Completed, 2 Compensated, 3 Failed, 1 bad usage or error.`,
     key: { type: 'string' },
     detach: { type: 'boolean', default: false },
   },
-  async run([saga], values, { out }) {
+  async run([saga], values, { out, err }) {
     if (saga === undefined) throw new CliError('run needs a saga name', 1, true);
     const input = readJsonArgument(str(values, 'input'), '--input');
-    return withClient(values, async (client) => {
+    return withClient(values, { err }, async (client) => {
       const { id, existing } = await client.start(saga, input, {
         executionId: str(values, 'id'),
         idempotencyKey: str(values, 'key'),

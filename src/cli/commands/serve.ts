@@ -3,17 +3,34 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SagaEngine } from '../../runtime/SagaEngine.js';
 import { loadSagas } from '../../server/loadSagas.js';
+import { parseCorsOrigin } from '../../server/originPolicy.js';
 import { startServer } from '../../server/startServer.js';
 import { sqliteStore } from '../../store/sqliteStore.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
 import { startOtlp } from '../otlp.js';
 
+/** `--cors a,b` as canonical origins; a usage error naming the bad one. */
+function corsOrigins(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+    .map((origin) => {
+      try {
+        return parseCorsOrigin(origin);
+      } catch (error) {
+        throw new CliError(`--cors: ${(error as Error).message}`, 1, true);
+      }
+    });
+}
+
 export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db] [--machines DIR] [--auth writes|all]
-                [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+                [--cors https://app.example.com,...] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
 
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
@@ -21,11 +38,15 @@ export const serve: Command = {
 @statelyai/inspect's format (e.g. @statelyai/inspect's inspector server), for Stately's tools.
 
 Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating routes
-(--auth all: on reads too). Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
+(--auth all: on reads too). Browsers may call the API only from the server's own pages
+(the inspector) and from the origins listed with --cors; writes must be application/json;
+on a loopback --host, requests must name localhost, 127.0.0.1 or [::1] as Host.
+Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
   options: {
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '3000' },
     auth: { type: 'string', default: 'writes' },
+    cors: { type: 'string' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
   },
@@ -35,6 +56,7 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError('--port must be 0-65535', 1, true);
     const auth = str(values, 'auth');
     if (auth !== 'writes' && auth !== 'all') throw new CliError('--auth must be writes or all', 1, true);
+    const cors = corsOrigins(str(values, 'cors'));
     const db = str(values, 'db') ?? join('data', 'sagachart.db');
     if (str(values, 'db') === undefined) mkdirSync(dirname(db), { recursive: true });
     const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
@@ -43,8 +65,9 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
     const stopOtlp = otlpUrl === undefined ? undefined : await startOtlp(otlpUrl);
     const statelyUrl = str(values, 'stately');
     const stately = statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
+    const store = sqliteStore(db);
     const engine = new SagaEngine({
-      store: sqliteStore(db),
+      store,
       sagas,
       ...(stately === undefined ? {} : { inspect: stately.inspect }),
     });
@@ -57,8 +80,11 @@ Set SAGACHART_TOKEN to require "Authorization: Bearer <token>" on mutating route
       port,
       token,
       authAll: auth === 'all',
+      cors,
       staticDir: inspectorDir(),
     });
+    // CLI commands on this file find the server in its lock and go through it.
+    store.announce(running.url);
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);

@@ -6,9 +6,9 @@ export const show: Command = {
   name: 'show',
   summary: 'one execution: its state, results and its journal as a timeline',
   usage: 'sagachart show <execution-id>',
-  async run([id], values, { out }) {
+  async run([id], values, { out, err }) {
     if (id === undefined) throw new CliError('show needs an execution id', 1, true);
-    return withClient(values, async (client) => {
+    return withClient(values, { err }, async (client) => {
       const [view, journal] = await Promise.all([client.get(id), client.journal(id)]);
       if (values['json'] === true) {
         out(JSON.stringify({ ...view, journal }));
