@@ -7,16 +7,13 @@ import { createActor, toPromise } from 'xstate';
 import { compile, memoryStore, SagaEngine, type SagaStore } from '../src/index.js';
 import { sqliteStore } from '../src/sqlite.js';
 import { latencies, round, throughput } from './measure.js';
-import { fourSteps, parked, twentySteps } from './sagas.js';
+import { pathTestingBench } from './pathTesting.js';
+import { fourSteps, parked } from './sagas.js';
 import { FULL_SIZES, sseBenchmarks } from './sse.js';
 import { integrityBenchmarks } from './integrity.js';
-import { sagaPaths } from '../src/testing/index.js';
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { orderFulfillment } from '../machines/order-fulfillment.js';
-import { loanApproval } from '../machines/loan-approval.js';
-import { subscriptionSignup } from '../machines/subscription-signup.js';
 
 const quick = process.argv.includes('--quick');
 const scale = quick ? 0.2 : 1;
@@ -174,19 +171,7 @@ log('');
   );
 }
 log('');
-log('## Path generation (sagachart/testing)');
-log('');
-{
-  const started = performance.now();
-  const generated = sagaPaths(twentySteps);
-  const ms = performance.now() - started;
-  log(`- 20-step saga with a pivot at step 12: ${generated.length} paths generated in ${round(ms)} ms`);
-  for (const saga of [orderFulfillment, loanApproval, subscriptionSignup]) {
-    const t = performance.now();
-    const n = sagaPaths(saga).length;
-    log(`- ${saga.name}: ${n} paths in ${round(performance.now() - t)} ms`);
-  }
-}
+await pathTestingBench(log, quick);
 log('');
 log('## Tracing cost (engine, memory store, concurrency 100)');
 log('');

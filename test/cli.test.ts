@@ -3,24 +3,34 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { postgresStore } from '../src/postgres.js';
 import { sqliteStore } from '../src/sqlite.js';
+import { freshSchema, POSTGRES_URL, postgresAvailable } from './fixtures/postgres.js';
 import { serveProcess } from './fixtures/serveProcess.js';
 
 const root = join(import.meta.dirname, '..');
 const BIN = join(root, 'dist', 'src', 'cli', 'main.js');
 const MACHINES = join(root, 'test', 'fixtures', 'cli-machines');
+const TS_MACHINES = join(root, 'test', 'fixtures', 'cli-ts-machines');
+
+// paths and test read definitions only: they take no --db.
+const where = (args: string[], db: string) =>
+  args.includes('--url')
+    ? []
+    : [
+        ...(['paths', 'test'].includes(args[0] ?? '') ? [] : ['--db', db]),
+        ...(args.includes('--machines') ? [] : ['--machines', MACHINES]),
+      ];
 
 function cli(args: string[], db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli-')), 'cli.db')) {
-  const result = spawnSync(
-    process.execPath,
-    [BIN, ...args, ...(args.includes('--url') ? [] : ['--db', db, '--machines', MACHINES])],
-    {
-      encoding: 'utf8',
-      cwd: root,
-    },
-  );
+  const result = spawnSync(process.execPath, [BIN, ...args, ...where(args, db)], {
+    encoding: 'utf8',
+    cwd: root,
+  });
   return { code: result.status, out: result.stdout, err: result.stderr, db };
 }
+
+const postgresUp = await postgresAvailable();
 
 describe('the sagachart binary', () => {
   it.each([
@@ -32,7 +42,12 @@ describe('the sagachart binary', () => {
     expect(result.code, result.err).toBe(code);
     expect(result.out).toContain(`${status}: `);
     expect(result.out).toMatch(/StepStarted\s+reserve #1/);
-    if (status === 'Failed') expect(result.out).toContain('A person must act: notify gave up after 2 attempt(s)');
+    if (status === 'Failed') {
+      expect(result.out).toContain(
+        'Now: waits for a person: notify gave up after 2 attempt(s) (Error: mail server down)',
+      );
+      expect(result.out).toContain(`fix the cause, then: sagachart retry`);
+    }
     if (status === 'Compensated') expect(result.out).toMatch(/StepCompensated\s+reserve #1/);
   });
 
@@ -40,16 +55,75 @@ describe('the sagachart binary', () => {
     const first = cli(['run', 'quick', '--input', '{"outcome":"fail"}', '--id', 'q-1']);
     expect(first.code).toBe(3);
     const ls = cli(['ls', '--status', 'Failed', '--since', '5'], first.db);
-    expect(ls.out).toMatch(/q-1\s+quick\s+Failed\s+stopped at notify/);
+    expect(ls.out).toMatch(/q-1\s+quick\s+Failed\s+waits for a person: notify gave up/);
     const show = cli(['show', 'q-1'], first.db);
-    expect(show.out).toContain('Failed at notify after 2 attempt(s): mail server down');
+    expect(show.out).toContain('Now: waits for a person: notify gave up after 2 attempt(s) (Error: mail server down)');
+    // The hint talks to the same file.
+    expect(show.out).toContain(`sagachart retry q-1 --db ${first.db}`);
     expect(show.out).toMatch(/StepFailed\s+notify #2 \(\d+ms\)\s+Error: mail server down/);
     const json = JSON.parse(cli(['show', 'q-1', '--json'], first.db).out) as { status: string; journal: unknown[] };
     expect(json.status).toBe('Failed');
     expect(json.journal.length).toBeGreaterThan(5);
+    // Still broken: the retry ends Failed again, and says so with its exit code.
     const retried = cli(['retry', 'q-1'], first.db);
-    expect(retried.code).toBe(0);
+    expect(retried.code).toBe(3);
     expect(retried.out).toContain('q-1: Failed');
+    expect(cli(['retry', 'q-1', '--wait'], first.db).code).toBe(3);
+  });
+
+  it('should say where the database is, relative to the working directory', () => {
+    const result = cli(['ls']);
+    expect(result.err).toContain(`database: ${result.db}`);
+    expect(result.err).toContain('sagas: quick v1');
+  });
+
+  it('should keep --db, --since and the filters in the next-page hint', () => {
+    const first = cli(['run', 'quick', '--input', '{"outcome":"complete"}', '--id', 'p-1']);
+    cli(['run', 'quick', '--input', '{"outcome":"complete"}', '--id', 'p-2'], first.db);
+    const ls = cli(['ls', '--limit', '1', '--since', '5', '--status', 'Completed'], first.db);
+    const hint = /more: (.*)/.exec(ls.out)?.[1] ?? '';
+    expect(hint).toContain(`--db ${first.db}`);
+    expect(hint).toContain('--since 5');
+    expect(hint).toContain('--status Completed');
+    const next = cli(hint.split(' ').slice(1), first.db);
+    expect(next.out).toMatch(/p-1\s+quick\s+Completed/);
+  });
+
+  it('should load TypeScript sagas, say which event a run waits for, and send it with --wait', () => {
+    const run = cli(['run', 'approval', '--input', '{"amount":5}', '--id', 'a-1', '--machines', TS_MACHINES]);
+    expect(run.err).toContain('sagas: approval v1');
+    expect(run.code, run.err).toBe(4);
+    expect(run.out).toContain('Now: waits for event "manager.decided" (step decide)');
+    const template = /send it: sagachart send a-1 manager\.decided --data '(.*)'/.exec(run.out)?.[1];
+    expect(JSON.parse(template ?? 'null')).toEqual({ approved: true, by: 'text' });
+    const ls = cli(['ls', '--machines', TS_MACHINES], run.db);
+    expect(ls.out).toMatch(/a-1\s+approval\s+Running\s+waits for event "manager.decided"/);
+    const sent = cli(
+      ['send', 'a-1', 'manager.decided', '--data', template ?? '', '--wait', '--machines', TS_MACHINES],
+      run.db,
+    );
+    expect(sent.code, sent.err).toBe(0);
+    expect(sent.out).toContain('a-1: Completed');
+  });
+
+  it('should name a missing @file instead of printing a stack trace', () => {
+    const result = cli(['run', 'quick', '--input', '@no-such-input.json']);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(
+      `--input @no-such-input.json: cannot read ${join(root, 'no-such-input.json')} (no such file)`,
+    );
+    expect(result.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('should list only the options that apply in paths and test --help, and refuse --db there', () => {
+    for (const name of ['paths', 'test']) {
+      const help = cli([name, '--help']);
+      expect(help.out).toContain('--machines DIR');
+      expect(help.out).not.toMatch(/--db|--url|--token/);
+    }
+    const refused = spawnSync(process.execPath, [BIN, 'paths', 'quick', '--db', 'x.db'], { encoding: 'utf8' });
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain("Unknown option '--db'");
   });
 
   it('should export the chart as code for Stately Studio', () => {
@@ -155,6 +229,10 @@ describe('the sagachart binary', () => {
       // The server ran it: its API knows the execution.
       const view = (await (await fetch(`${url}/api/executions/held-1`)).json()) as { status: string };
       expect(view.status).toBe('Completed');
+      // Scripts: start and wait in one request, the settled execution as JSON, the exit code by outcome.
+      const scripted = cli(['run', 'quick', '--input', '{"outcome":"compensate"}', '--json', '--url', url]);
+      expect(scripted.code, scripted.err).toBe(2);
+      expect(JSON.parse(scripted.out)).toMatchObject({ status: 'Compensated', existing: false });
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');
@@ -175,5 +253,42 @@ describe('the sagachart binary', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it.runIf(postgresUp)('should serve on PostgreSQL with --db postgres://…?schema=', async () => {
+    const schema = freshSchema();
+    const db = `${POSTGRES_URL}?schema=${schema}`;
+    const server = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--machines', MACHINES], {
+      cwd: root,
+    });
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      server.on('exit', () => reject(new Error(output)));
+    });
+    try {
+      expect(output).toContain(`(db ${db}`);
+      const run = spawnSync(
+        process.execPath,
+        [BIN, 'run', 'quick', '--input', '{"outcome":"complete"}', '--url', url],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+    } finally {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+    // The executions are in PostgreSQL, in that schema.
+    const store = postgresStore(POSTGRES_URL, { schema, readOnly: true });
+    await store.init();
+    expect((await store.list()).items.map((e) => e.status)).toEqual(['Completed']);
+    await store.close();
   });
 });

@@ -12,7 +12,9 @@ import {
   step,
   type SagaStore,
 } from '../src/index.js';
+import { postgresStore } from '../src/postgres.js';
 import { sqliteStore } from '../src/sqlite.js';
+import { freshSchema, POSTGRES_URL, postgresAvailable } from './fixtures/postgres.js';
 import { startEngine, ticks } from './fixtures/engine.js';
 import { recorder } from './fixtures/recorder.js';
 
@@ -31,10 +33,18 @@ function sqlitePlace(): Reopen {
   return () => sqliteStore(file);
 }
 
-describe.each([
+function postgresPlace(): Reopen {
+  const schema = freshSchema();
+  return () => postgresStore(POSTGRES_URL, { schema });
+}
+
+const places: [string, () => Reopen][] = [
   ['memory', memoryPlace],
   ['sqlite', sqlitePlace],
-])('stop and resume on the same %s store', (_, place) => {
+  ...((await postgresAvailable()) ? [['postgres', postgresPlace] as [string, () => Reopen]] : []),
+];
+
+describe.each(places)('stop and resume on the same %s store', (_, place) => {
   it('should resume an unfinished execution in a new engine', async () => {
     const r = recorder();
     const saga = defineSaga({

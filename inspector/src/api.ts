@@ -1,4 +1,7 @@
 // The inspector talks to the server over HTTP and SSE only.
+import type { Waiting } from '../../src/runtime/waitingFor.js';
+
+export type { Waiting };
 
 export interface StepSummary {
   name: string;
@@ -6,6 +9,8 @@ export interface StepSummary {
   pivot?: boolean;
   compensable?: boolean;
   event?: string;
+  /** The awaited event's data as JSON Schema. */
+  schema?: Record<string, unknown> | null;
   timeoutMs?: number;
   maxAttempts?: number;
   branches?: StepSummary[];
@@ -16,6 +21,8 @@ export interface SagaSummary {
   version: number;
   description: string | null;
   pivot: string | null;
+  deadlineMs: number | null;
+  inputSchema: Record<string, unknown> | null;
   steps: StepSummary[];
 }
 
@@ -37,11 +44,19 @@ export interface Execution {
   input: unknown;
   results: Record<string, unknown>;
   completed: string[];
+  unknown: string[];
   compensated: string[];
   attempts: Record<string, number>;
+  compensationAttempts: Record<string, number>;
+  timers: Record<string, number>;
+  deadlineAt: number | null;
+  idempotencyKey: string | null;
+  /** What it waits for right now (the server reads it from the state and the saga). */
+  waiting: Waiting[];
   errors: { step: string; phase: string; attempt: number; name: string; message: string; at: number }[];
   reason: { kind: string; message: string; step?: string } | null;
   failure: { phase: string; state: string; step: string; message: string; errorName: string; attempts: number } | null;
+  revision: number;
   createdAt: number;
   updatedAt: number;
 }

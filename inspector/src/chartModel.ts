@@ -24,13 +24,20 @@ export interface ChartEdge {
   source: string;
   target: string;
   label: string;
+  /** The guards on it, for the tooltip. */
+  title?: string;
 }
 
 const strip = (id: string) => (id.startsWith('#') ? id.slice(1) : id);
 
-/** The machine's states as a tree and its transitions as edges, deduplicated. */
+/**
+ * The machine's states as a tree and its transitions as edges: one edge per
+ * source and target, carrying every event that takes it ("error / timeout"),
+ * so parallel bundles with a row of labels become one labelled arrow.
+ * Guards are left to the edge's tooltip: the saga view says what they mean.
+ */
 export function chartModel(machine: StateJson): { nodes: ChartNode[]; edges: ChartEdge[] } {
-  const edges = new Map<string, ChartEdge>();
+  const edges = new Map<string, ChartEdge & { labels: Set<string>; guards: Set<string> }>();
   const visit = (state: StateJson, depth: number): ChartNode => {
     for (const t of state.transitions ?? []) {
       for (const target of t.target ?? []) {
@@ -39,10 +46,11 @@ export function chartModel(machine: StateJson): { nodes: ChartNode[]; edges: Cha
         // Failed can resume at any step; one edge to the phase it resumes in reads better than one per step.
         if (t.eventType === 'saga.retry') to = to.split('.').slice(0, 2).join('.');
         if (source === to) continue;
-        const guard = t.guard?.type === undefined ? '' : ` [${t.guard.type}]`;
-        const label = `${eventLabel(t.eventType ?? '')}${guard}`;
-        const id = `${source}->${to}:${label}`;
-        edges.set(id, { id, source, target: to, label });
+        const id = `${source}->${to}`;
+        const edge = edges.get(id) ?? { id, source, target: to, label: '', labels: new Set(), guards: new Set() };
+        edge.labels.add(eventLabel(t.eventType ?? ''));
+        if (t.guard?.type !== undefined) edge.guards.add(t.guard.type);
+        edges.set(id, edge);
       }
     }
     return {
@@ -54,7 +62,15 @@ export function chartModel(machine: StateJson): { nodes: ChartNode[]; edges: Cha
       children: Object.values(state.states).map((child) => visit(child, depth + 1)),
     };
   };
-  return { nodes: Object.values(machine.states).map((s) => visit(s, 0)), edges: [...edges.values()] };
+  const nodes = Object.values(machine.states).map((s) => visit(s, 0));
+  return {
+    nodes,
+    edges: [...edges.values()].map(({ labels, guards, ...edge }) => ({
+      ...edge,
+      label: [...labels].join(' / '),
+      ...(guards.size === 0 ? {} : { title: [...guards].join(', ') }),
+    })),
+  };
 }
 
 /** The ids of the active states for a state value, outermost first. */

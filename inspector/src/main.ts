@@ -1,5 +1,6 @@
 import { token } from './api.js';
 import { h } from './dom.js';
+import { compareView } from './views/compareView.js';
 import { executionsView } from './views/executionsView.js';
 import { executionView } from './views/executionView.js';
 import { sagaView } from './views/sagaView.js';
@@ -16,7 +17,10 @@ async function route(): Promise<void> {
   try {
     const execution = /^\/execution\/(.+)$/.exec(path);
     const saga = /^\/saga\/(.+)$/.exec(path);
-    if (execution?.[1] !== undefined) stop = await executionView(main, decodeURIComponent(execution[1]));
+    const compare = /^\/compare\/([^/]+)\/([^/]+)$/.exec(path);
+    if (compare?.[1] !== undefined && compare[2] !== undefined)
+      await compareView(main, decodeURIComponent(compare[1]), decodeURIComponent(compare[2]));
+    else if (execution?.[1] !== undefined) stop = await executionView(main, decodeURIComponent(execution[1]));
     else if (saga?.[1] !== undefined) await sagaView(main, decodeURIComponent(saga[1]));
     else stop = await executionsView(main, params);
   } catch (error) {

@@ -1,11 +1,12 @@
 import type { ParseArgsConfig } from 'node:util';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeHolder } from '../store/sqliteLock.js';
 import { sqliteFileHolder } from '../store/sqliteStore.js';
 import { CliError } from './CliError.js';
 import { localClient } from './localClient.js';
+import { isPostgresUrl } from './storeFor.js';
 import { remoteClient } from './remoteClient.js';
 import type { SagaClient } from './SagaClient.js';
 
@@ -22,12 +23,27 @@ export const COMMON_OPTIONS: OptionSpec = {
 };
 
 export const COMMON_HELP = `Common options:
-  --db FILE         SQLite file (default data/sagachart.db)
-  --machines DIR    folder of saga modules (default: the example sagas)
+  --db FILE         SQLite file (default data/sagachart.db, under the current directory)
+  --machines DIR    folder of saga modules, .js or .ts (default: the example sagas)
   --url URL         talk to a running server instead of the SQLite file
   --token TOKEN     bearer token for --url (default $SAGACHART_TOKEN)
   --json            machine-readable output
   -h, --help        this help`;
+
+/** The options of commands that read saga definitions only (paths, test): no database, no server. */
+export const DEFINITION_OPTIONS: OptionSpec = {
+  machines: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+};
+
+export const DEFINITION_HELP = `Options:
+  --machines DIR    folder of saga modules, .js or .ts (default: the example sagas)
+  --json            machine-readable output
+  -h, --help        this help`;
+
+/** Commands that never open the database nor a server: their help lists no --db, --url or --token. */
+export const DEFINITION_COMMANDS: readonly string[] = ['paths', 'test'];
 
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
@@ -79,9 +95,9 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
   const url = str(values, 'url');
   const token = str(values, 'token') ?? process.env['SAGACHART_TOKEN'];
   if (url !== undefined) return remoteClient(url, token);
-  const db = str(values, 'db');
+  const db = str(values, 'db') ?? process.env['SAGACHART_DB'];
   const file = db ?? join('data', 'sagachart.db');
-  const holder = sqliteFileHolder(file);
+  const holder = isPostgresUrl(file) ? undefined : sqliteFileHolder(file);
   if (holder !== undefined) {
     if (holder.address === null) {
       throw new CliError(
@@ -91,11 +107,16 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
     io?.err(`${file} is held by the server at ${holder.address} (pid ${holder.pid}): using it`);
     return remoteClient(holder.address, token);
   }
-  return localClient({
-    db: file,
-    machines: str(values, 'machines') ?? defaultMachinesDir(),
-    createDir: db === undefined,
-  });
+  // A file is relative to the working directory: say which file that is, every time.
+  io?.err(`database: ${isPostgresUrl(file) ? file.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : resolve(file)}`);
+  const machines = str(values, 'machines') ?? defaultMachinesDir();
+  const client = await localClient({ db: file, machines, createDir: db === undefined });
+  const sagas = client.engine.sagas().map((s) => `${s.name} v${s.version}`);
+  const shown = relative(process.cwd(), machines);
+  io?.err(
+    `sagas: ${sagas.join(', ')} (from ${shown === '' ? '.' : shown.startsWith('..') ? resolve(machines) : shown})`,
+  );
+  return client;
 }
 
 /** Runs `fn` with a client and always closes it. */

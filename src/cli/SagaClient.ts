@@ -13,6 +13,9 @@ export interface FollowedEntry {
   readonly entry: JournalEntry;
 }
 
+/** What `follow`'s callback returns: true (or a promise of true) stops following. */
+export type FollowVerdict = void | boolean | Promise<boolean>;
+
 /**
  * What the CLI commands need, served either by a local engine on the SQLite
  * file or by a running server (`--url`), so every command works against both.
@@ -29,7 +32,12 @@ export interface SagaClient {
   send(id: string, event: ExternalEvent): Promise<void>;
   cancel(id: string, reason: string | undefined): Promise<void>;
   retry(id: string): Promise<void>;
-  /** Calls `onEntry` for every journal entry (past ones first) until the execution settles. */
-  follow(id: string, onEntry: (followed: FollowedEntry) => void): Promise<ExecutionView>;
+  /**
+   * Calls `onEntry` for every journal entry (past ones first) until the
+   * execution settles, or until `onEntry` returns (or resolves to) true.
+   */
+  follow(id: string, onEntry: (followed: FollowedEntry) => FollowVerdict): Promise<ExecutionView>;
+  /** Starts and resolves with the settled execution (one long-polling request at a time for a server). */
+  startAndWait(saga: string, input: unknown, options: ExecuteOptions): Promise<ExecutionView & { existing: boolean }>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { SagaEngine } from '../runtime/SagaEngine.js';
 import { loadSagas } from '../server/loadSagas.js';
 import { sagaSummary } from '../server/sagaSummary.js';
-import { sqliteStore } from '../store/sqliteStore.js';
+import { storeFor } from './storeFor.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import { SETTLED_STATUSES } from '../store/SagaStore.js';
 import { followJournal } from '../runtime/followJournal.js';
@@ -41,13 +41,17 @@ export async function localClient(options: {
   createDir: boolean;
 }): Promise<SagaClient & { engine: SagaEngine }> {
   if (options.createDir) mkdirSync(dirname(options.db), { recursive: true });
-  const engine = new SagaEngine({ store: sqliteStore(options.db), sagas: await loadSagas(options.machines) });
+  const engine = new SagaEngine({ store: await storeFor(options.db), sagas: await loadSagas(options.machines) });
   await engine.start();
   return {
     engine,
     sagas: async () => engine.sagas().map(sagaSummary),
     chart: async (saga) => engine.machine(saga).toJSON(),
     start: (saga, input, opts) => engine.execute(saga, input, opts),
+    startAndWait: async (saga, input, opts) => {
+      const { id, existing } = await engine.execute(saga, input, opts);
+      return { ...(await engine.waitFor(id)), existing };
+    },
     park: (id) => untilParked(engine, id),
     get: (id) => engine.get(id),
     list: (query) => engine.list(query),
@@ -66,9 +70,16 @@ export async function localClient(options: {
       await untilParked(engine, id);
     },
     follow: async (id, onEntry) => {
-      const off = await followJournal(engine, id, 0, ({ status, entry }) => onEntry({ status, entry }));
+      let stop: () => void = () => undefined;
+      const stopped = new Promise<void>((resolve) => (stop = resolve));
+      const off = await followJournal(engine, id, 0, ({ status, entry }) => {
+        const verdict = onEntry({ status, entry });
+        if (verdict === true) stop();
+        else if (verdict instanceof Promise) void verdict.then((yes) => yes && stop(), stop);
+      });
       try {
-        return await engine.waitFor(id);
+        await Promise.race([engine.waitFor(id), stopped]);
+        return await engine.get(id);
       } finally {
         off();
       }

@@ -2,7 +2,15 @@
 import { parseArgs } from 'node:util';
 import { SagaError } from '../definition/errors.js';
 import { CliError } from './CliError.js';
-import { COMMON_HELP, COMMON_OPTIONS, type Command, type CommandIO } from './Command.js';
+import {
+  COMMON_HELP,
+  COMMON_OPTIONS,
+  DEFINITION_COMMANDS,
+  DEFINITION_HELP,
+  DEFINITION_OPTIONS,
+  type Command,
+  type CommandIO,
+} from './Command.js';
 import { cancel } from './commands/cancel.js';
 import { exportChart } from './commands/export.js';
 import { ls } from './commands/ls.js';
@@ -40,7 +48,8 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     io.err(`Unknown command "${name}".\n\n${usage()}`);
     return 1;
   }
-  const help = `Usage: ${command.usage}\n\n${COMMON_HELP}`;
+  const definitionsOnly = DEFINITION_COMMANDS.includes(command.name);
+  const help = `Usage: ${command.usage}\n\n${definitionsOnly ? DEFINITION_HELP : COMMON_HELP}`;
   try {
     const defaults = command.optionalValues ?? {};
     const args = rest.map((arg) => {
@@ -49,7 +58,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     });
     const { values, positionals } = parseArgs({
       args,
-      options: { ...COMMON_OPTIONS, ...command.options },
+      options: { ...(definitionsOnly ? DEFINITION_OPTIONS : COMMON_OPTIONS), ...command.options },
       allowPositionals: true,
       strict: true,
     });

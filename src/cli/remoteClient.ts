@@ -4,6 +4,9 @@ import type { SagaClient, SagaSummary } from './SagaClient.js';
 import { SETTLED_STATUSES } from '../store/SagaStore.js';
 import { CliError } from './CliError.js';
 
+// Below the server's default maximum wait (30 s).
+const LONG_POLL_MS = 25_000;
+
 /** A client over a running `sagachart serve`, by its REST API and SSE stream. */
 export function remoteClient(baseUrl: string, token: string | undefined): SagaClient {
   const base = baseUrl.replace(/\/$/, '');
@@ -33,6 +36,22 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
     sagas: async () => (await call<{ items: SagaSummary[] }>('GET', '/api/sagas')).items,
     chart: (saga) => call('GET', `/api/sagas/${enc(saga)}/chart`),
     start: (saga, input, options) => call('POST', '/api/executions', { saga, input, ...options }),
+    startAndWait: async (saga, input, options) => {
+      // The server answers when the execution settles (200) or its wait runs out (202): then poll on.
+      let view = await call<ExecutionView & { existing: boolean }>('POST', `/api/executions?wait=${LONG_POLL_MS}`, {
+        saga,
+        input,
+        ...options,
+      });
+      const existing = view.existing;
+      while (!SETTLED_STATUSES.includes(view.status)) {
+        view = await call<ExecutionView & { existing: boolean }>(
+          'GET',
+          `/api/executions/${enc(view.id)}?wait=${LONG_POLL_MS}`,
+        );
+      }
+      return { ...view, existing };
+    },
     get: (id) => call('GET', `/api/executions/${enc(id)}`),
     // The server keeps running the execution; nothing to wait for.
     park: () => Promise.resolve(),
@@ -76,7 +95,7 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
               status: ExecutionView['status'];
               entry: JournalEntry;
             };
-            onEntry(item);
+            if ((await onEntry(item)) === true) return await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
             if (
               item.entry.type.startsWith('Saga') &&
               SETTLED_STATUSES.includes(item.status) &&

@@ -71,6 +71,10 @@ function sagaStates(ref: StateRef, plan: SagaPlan): Record<string, StateConfig> 
 export interface TestOnlyCompileOptions {
   /** Compensate in the order the steps ran instead of in reverse. */
   readonly forwardCompensation?: boolean;
+  /** Forget which steps were already compensated: a retried rollback undoes them again. */
+  readonly compensateAgain?: boolean;
+  /** Forget the steps whose outcome is unknown: only completed steps are compensated. */
+  readonly forgetUnknown?: boolean;
 }
 
 /** @internal Compiles with runtime hooks around every side effect. */
@@ -98,6 +102,15 @@ export function compileWithHooks(
     ...createSagaActions(plan, inFlight),
     markFailed: createMarkFailed(),
   };
+  const guards = createSagaGuards(plan);
+  if (testOnly.forgetUnknown === true) {
+    guards.needsCompensation = ({ context }, { step }) =>
+      context.completed.includes(step) && !context.compensated.includes(step);
+  }
+  if (testOnly.compensateAgain === true) {
+    guards.needsCompensation = ({ context }, { step }) =>
+      context.completed.includes(step) || context.unknown.includes(step);
+  }
   const machine = setup({
     types: {
       context: {} as SagaContext,
@@ -106,7 +119,7 @@ export function compileWithHooks(
       emitted: {} as JournalEmitted,
     },
     actions,
-    guards: createSagaGuards(plan),
+    guards,
     actors: createStepActors(plan, hooks, inFlight),
   }).createMachine(config as never);
   return { machine: machine as unknown as AnyStateMachine, plan };

@@ -19,6 +19,12 @@ export interface ExecutionView<TResults = Record<string, unknown>> {
   readonly unknown: readonly string[];
   readonly compensated: readonly string[];
   readonly attempts: Readonly<Record<string, number>>;
+  /** Attempts of each compensation so far. */
+  readonly compensationAttempts: Readonly<Record<string, number>>;
+  /** Absolute due times (epoch ms) of the pending durable timers: `backoff:<step>`, `timeout:<step>`, `compensation-backoff:<step>`. */
+  readonly timers: Readonly<Record<string, number>>;
+  /** When the saga-wide deadline cancels it (epoch ms), if it has one. */
+  readonly deadlineAt: number | null;
   readonly errors: readonly ErrorRecord[];
   /** Why the saga compensated (a step error, a cancellation or the deadline). */
   readonly reason: CompensationReason | null;
@@ -57,6 +63,9 @@ export function executionView<TResults = Record<string, unknown>>(stored: Stored
     unknown: context.unknown ?? [],
     compensated: context.compensated,
     attempts: context.attempts,
+    compensationAttempts: context.compensationAttempts ?? {},
+    timers: context.timers ?? {},
+    deadlineAt: context.deadlineAt ?? null,
     errors: context.errors,
     reason: context.reason,
     failure: context.failure,

@@ -11,6 +11,13 @@ import { PrometheusMetrics } from './PrometheusMetrics.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
 import { SseStreams } from './SseStreams.js';
+import { DEFAULT_MAX_WAIT_MS, respondWhenSettled, waitParam } from './waitForOutcome.js';
+import { withWaiting } from './withWaiting.js';
+
+// The inspector's icon, so a browser's request for /favicon.ico is not a 404.
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1f2937"/>' +
+  '<path d="M7 11h12M7 11l4-4M25 21H13M25 21l-4 4" stroke="#38bdf8" stroke-width="3" fill="none" stroke-linecap="round"/></svg>';
 
 export interface AppOptions {
   readonly engine: SagaEngine;
@@ -35,6 +42,8 @@ export interface AppOptions {
   readonly host?: string | undefined;
   /** Bytes that may wait for one slow SSE client before it is dropped; 1 MiB by default. */
   readonly sseBufferBytes?: number | undefined;
+  /** The longest `?wait=ms` a request may ask for; 30 s by default. */
+  readonly maxWaitMs?: number | undefined;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -57,8 +66,10 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
  */
 export function createApp(options: AppOptions) {
   const { engine } = options;
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const streams = new SseStreams(engine, { bufferBytes: options.sseBufferBytes });
   const metrics = new PrometheusMetrics(engine, () => streams.stats());
+  const described = withWaiting(engine);
   const app = express();
   app.disable('x-powered-by');
   // Who may ask comes before what is asked: Host, then Origin, then the body's type.
@@ -72,6 +83,12 @@ export function createApp(options: AppOptions) {
   const mutating = guard ?? open;
   const reading = options.authAll === true && guard !== undefined ? guard : open;
 
+  /** After an operation: the execution now, or (with `?wait`) once it settles. */
+  const answer = async (id: string, wait: number | undefined, req: Request, res: Response): Promise<void> => {
+    if (wait === undefined) res.json(described(await engine.get(id)));
+    else await respondWhenSettled(engine, id, wait, req, res, {}, described);
+  };
+
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -83,6 +100,9 @@ export function createApp(options: AppOptions) {
     }),
   );
 
+  app.get('/favicon.ico', (_req, res) => {
+    res.type('image/svg+xml').set('cache-control', 'max-age=86400').send(FAVICON);
+  });
   app.get('/api/sagas', reading, (_req, res) => {
     res.json({ items: engine.sagas().map(sagaSummary) });
   });
@@ -98,9 +118,11 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const body = parseRequest(startBody, req.body, 'body');
+      const wait = waitParam(req, maxWaitMs);
       const { saga, input, ...rest } = body;
       const started = await engine.execute(saga, input, rest);
-      res.status(started.existing ? 200 : 201).json(started);
+      if (wait === undefined) res.status(started.existing ? 200 : 201).json(started);
+      else await respondWhenSettled(engine, started.id, wait, req, res, { existing: started.existing }, described);
     }),
   );
   app.get(
@@ -109,19 +131,29 @@ export function createApp(options: AppOptions) {
     route(async (req, res) => {
       const query = parseRequest(listQuery, req.query, 'query');
       const { status, ...rest } = query;
-      res.json(
-        await engine.list({
-          ...rest,
-          ...(status === undefined ? {} : { status: status as ExecutionStatus | ExecutionStatus[] }),
-        }),
-      );
+      const page = await engine.list({
+        ...rest,
+        ...(status === undefined ? {} : { status: status as ExecutionStatus | ExecutionStatus[] }),
+      });
+      res.json({ items: page.items.map(described), nextCursor: page.nextCursor });
+    }),
+  );
+  app.get(
+    '/api/counts',
+    reading,
+    route(async (_req, res) => {
+      // From the store, like /metrics: every execution counts, not one page of them.
+      res.json({ items: await engine.counts() });
     }),
   );
   app.get(
     '/api/executions/:id',
     reading,
     route(async (req, res) => {
-      res.json(await engine.get(param(req, 'id')));
+      const wait = waitParam(req, maxWaitMs);
+      const view = await engine.get(param(req, 'id'));
+      if (wait === undefined) res.json(described(view));
+      else await respondWhenSettled(engine, view.id, wait, req, res, {}, described);
     }),
   );
   app.get(
@@ -137,8 +169,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const { reason } = parseRequest(cancelBody, req.body ?? {}, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.cancel(param(req, 'id'), reason);
-      res.json(await engine.get(param(req, 'id')));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.post(
@@ -146,8 +179,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       parseRequest(retryBody, req.body ?? {}, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.retry(param(req, 'id'));
-      res.json(await engine.get(param(req, 'id')));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.post(
@@ -155,8 +189,9 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const event = parseRequest(sendBody, req.body, 'body');
+      const wait = waitParam(req, maxWaitMs);
       await engine.send(param(req, 'id'), event);
-      res.json(await engine.get(param(req, 'id')));
+      await answer(param(req, 'id'), wait, req, res);
     }),
   );
   app.get(

@@ -11,11 +11,49 @@ const isDefinition = (value: unknown): value is AnySagaDefinition =>
   typeof (value as AnySagaDefinition).name === 'string' &&
   Array.isArray((value as AnySagaDefinition).steps);
 
+const isTypeScript = (name: string) => ['.ts', '.mts', '.cts'].includes(extname(name)) && !/\.d\.[mc]?ts$/.test(name);
+
+type Importer = (file: string) => Promise<Record<string, unknown>>;
+
+const importNative: Importer = (file) => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+
 /**
- * Imports every module directly in `dir` (.js and .mjs; .ts too when the
- * process can load TypeScript) and collects the saga definitions they export.
+ * Imports a TypeScript module: natively when the process can (tsx, vitest,
+ * Node's type stripping), else through tsx's `tsImport` (scoped: it registers
+ * no global hooks). Says what to do when neither works.
  */
-export async function loadSagas(dir: string): Promise<AnySagaDefinition[]> {
+async function importTypeScript(file: string): Promise<Record<string, unknown>> {
+  try {
+    return await importNative(file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+  }
+  let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+  try {
+    ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
+  } catch (cause) {
+    throw new SagaDefinitionError(
+      `${file} is TypeScript, and this process cannot load it: install tsx beside sagachart ` +
+        '(npm install --save-dev tsx), run with node --import tsx, or compile the sagas to .js',
+      'machines-folder',
+      { cause },
+    );
+  }
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+}
+
+/** What `loadSagas` found: the definitions, and the files they came from. */
+export interface LoadedSagas extends Array<AnySagaDefinition> {
+  /** `name@version` → the file that exported it. */
+  readonly files?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Imports every module directly in `dir` (.js and .mjs, and .ts/.mts through
+ * tsx when the process does not load TypeScript itself) and collects the saga
+ * definitions they export.
+ */
+export async function loadSagas(dir: string): Promise<LoadedSagas> {
   const folder = resolve(dir);
   let names: string[];
   try {
@@ -23,19 +61,31 @@ export async function loadSagas(dir: string): Promise<AnySagaDefinition[]> {
   } catch (cause) {
     throw new SagaDefinitionError(`Cannot read the sagas folder ${folder}`, 'machines-folder', { cause });
   }
-  const canLoadTs = process.execArgv.some((a) => a.includes('tsx')) || process.env['VITEST'] !== undefined;
-  const extensions = canLoadTs ? ['.js', '.mjs', '.ts'] : ['.js', '.mjs'];
+  const modules = names
+    .sort()
+    .filter((name) => ['.js', '.mjs'].includes(extname(name)) || isTypeScript(name))
+    .filter((name) => statSync(join(folder, name)).isFile());
   const found = new Map<string, AnySagaDefinition>();
-  for (const name of names.sort()) {
+  const files = new Map<string, string>();
+  for (const name of modules) {
     const file = join(folder, name);
-    if (!extensions.includes(extname(name)) || name.endsWith('.d.ts') || !statSync(file).isFile()) continue;
-    const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    let module: Record<string, unknown>;
+    try {
+      module = isTypeScript(name) ? await importTypeScript(file) : await importNative(file);
+    } catch (cause) {
+      if (cause instanceof SagaDefinitionError) throw cause;
+      throw new SagaDefinitionError(`Cannot load ${file}: ${(cause as Error).message}`, 'machines-folder', { cause });
+    }
     for (const value of Object.values(module)) {
-      if (isDefinition(value)) found.set(`${value.name}@${value.version}`, value);
+      if (isDefinition(value)) {
+        found.set(`${value.name}@${value.version}`, value);
+        files.set(`${value.name}@${value.version}`, name);
+      }
     }
   }
   if (found.size === 0) {
-    throw new SagaDefinitionError(`No saga definitions found in ${folder}`, 'machines-folder');
+    const looked = modules.length === 0 ? 'no .js, .mjs or .ts modules' : `none in ${modules.join(', ')}`;
+    throw new SagaDefinitionError(`No saga definitions found in ${folder} (${looked})`, 'machines-folder');
   }
-  return [...found.values()];
+  return Object.assign([...found.values()], { files });
 }

@@ -1,4 +1,5 @@
 import type { AnySagaDefinition, SagaStep } from '../definition/types.js';
+import { jsonSchemaOf, type JsonSchema } from './jsonSchemaOf.js';
 
 export interface StepSummary {
   readonly name: string;
@@ -8,6 +9,8 @@ export interface StepSummary {
   readonly timeoutMs?: number;
   readonly maxAttempts?: number;
   readonly event?: string;
+  /** The awaited event's data as JSON Schema (null: any JSON value). */
+  readonly schema?: JsonSchema | null;
   readonly branches?: readonly StepSummary[];
 }
 
@@ -29,6 +32,7 @@ function summarizeStep(entry: SagaStep): StepSummary {
         name: entry.name,
         kind: 'awaitEvent',
         event: entry.options.event,
+        schema: jsonSchemaOf(entry.options.schema),
         ...(entry.options.timeoutMs === undefined ? {} : { timeoutMs: entry.options.timeoutMs }),
       };
     case 'parallel':
@@ -46,6 +50,8 @@ export function sagaSummary(definition: AnySagaDefinition) {
     hash: definition.hash,
     pivot,
     deadlineMs: definition.deadlineMs ?? null,
+    /** What `start` takes, as JSON Schema. */
+    inputSchema: jsonSchemaOf(definition.input),
     steps: definition.steps.map(summarizeStep),
   };
 }

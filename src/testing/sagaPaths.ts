@@ -2,7 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { getShortestPaths } from 'xstate/graph';
 import { planSaga, type SagaPlan } from '../compile/sagaPlan.js';
 import type { AnySagaDefinition } from '../definition/types.js';
-import type { CompensationFate, SagaPath, StepFate, WaitFate } from './SagaPath.js';
+import type { CompensationFate, SagaPath, SagaPathKind, StepFate, WaitFate } from './SagaPath.js';
 import { sagaOutline } from './sagaOutline.js';
 
 const TERMINAL = ['Completed', 'Compensated', 'Failed'] as const;
@@ -16,7 +16,11 @@ function allEvents(machine: AnyStateMachine): { type: string }[] {
   return [...types].map((type) => ({ type }));
 }
 
-const STEP_WORDS: Record<string, string> = { flaky: 'fails once', fail: 'fails', timeout: 'times out' };
+interface LastFailure {
+  readonly step?: string;
+  readonly unit?: string;
+  readonly member?: string;
+}
 
 /** Turns the events of an outline path into the path's faults, name and expected outcome. */
 function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPath['expected']['status']): SagaPath {
@@ -24,33 +28,53 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
   const waits: Record<string, WaitFate> = {};
   const compensations: Record<string, CompensationFate> = {};
   const completed: string[] = [];
+  const unknown: string[] = [];
   const undone: string[][] = [];
   const words: string[] = [];
+  let retries = 0;
+  let deadline = false;
+  let cancelRefused = false;
+  let reason: 'cancelled' | 'deadline' | undefined;
+  let last: LastFailure | undefined;
   events.forEach((event, i) => {
+    if (event === 'retry') {
+      retries += 1;
+      words.push('Failed', 'operator retries');
+      return;
+    }
     if (event === 'cancel') {
       // The outline state a cancel leaves is named after the path to the wait: its last segment.
       const wait = from[i]?.split('/').at(-1) ?? '?';
       waits[wait] = 'cancel';
+      reason = 'cancelled';
       words.push(`cancel at ${wait}`);
       return;
     }
-    const undo = /^undo\.(.+)\.(ok|fail)$/.exec(event);
+    const undo = /^undo\.([^.]+)\.(ok|fail)(?:\.([^.]+))?$/.exec(event);
     if (undo?.[1] !== undefined && undo[2] !== undefined) {
       const unit = undo[1];
-      const group = /^(.+)\[(.+)\]$/.exec(unit);
-      const members = group?.[2]?.split(',') ?? [unit];
+      const members = /^.+\[(.+)\]$/.exec(unit)?.[1]?.split(',') ?? [unit];
+      const again = retries > 0 && last?.unit === unit;
       if (undo[2] === 'ok') {
-        members.forEach((m) => (compensations[m] = 'ok'));
-        undone.push(members);
-        words.push(`undo ${members.join(' + ')}`);
-      } else {
-        // In a group, the first branch's compensation fails and the others still finish.
-        const [first, ...rest] = members;
-        if (first !== undefined) compensations[first] = 'fail';
-        rest.forEach((m) => (compensations[m] = 'ok'));
-        if (rest.length > 0) undone.push(rest);
-        words.push(`undo ${first ?? unit} fails`);
+        // After a retry only the compensation that gave up runs again; its group's others already finished.
+        const ran = again ? [last?.member ?? unit] : members;
+        ran.forEach((m) => (compensations[m] = again ? 'recover' : 'ok'));
+        undone.push(ran);
+        const told = ran.map((m) => (unknown.includes(m) ? `${m} (outcome unknown)` : m));
+        words.push(`undo ${told.join(' + ')}`);
+        return;
       }
+      const failing = undo[3] ?? members[0] ?? unit;
+      compensations[failing] = 'fail';
+      if (again) {
+        words.push(`undo ${failing} fails again`);
+        return;
+      }
+      const rest = members.filter((m) => m !== failing);
+      rest.forEach((m) => (compensations[m] = 'ok'));
+      if (rest.length > 0) undone.push(rest);
+      words.push(`undo ${failing} fails`);
+      last = { unit, member: failing };
       return;
     }
     const dot = event.lastIndexOf('.');
@@ -62,25 +86,100 @@ function toPath(plan: SagaPlan, events: string[], from: string[], status: SagaPa
       if (fate !== 'arrive') words.push(`${name} times out`);
       return;
     }
+    if (retries > 0 && last?.step === name) {
+      if (fate === 'ok') {
+        steps[name] = 'recover';
+        completed.push(name);
+        words.push(`${name} succeeds`);
+      } else words.push(`${name} fails again`);
+      return;
+    }
     steps[name] = fate as StepFate;
-    if (fate === 'ok' || fate === 'flaky') completed.push(name);
-    if (fate !== 'ok') words.push(`${name} ${STEP_WORDS[fate] ?? fate}`);
+    switch (fate as StepFate) {
+      case 'ok':
+        completed.push(name);
+        return;
+      case 'flaky':
+        completed.push(name);
+        words.push(`${name} fails once`);
+        return;
+      case 'fail':
+        last = { step: name };
+        words.push(`${name} fails`);
+        return;
+      case 'timeout':
+        unknown.push(name);
+        words.push(`${name} times out`);
+        return;
+      case 'cancelInFlight':
+        unknown.push(name);
+        reason = 'cancelled';
+        words.push(`cancel while ${name} runs`);
+        return;
+      case 'cancelInBackoff':
+        if (plan.steps.get(name)?.afterPivot === true) {
+          cancelRefused = true;
+          completed.push(name);
+          words.push(`cancel in ${name}'s retry backoff is refused (past the pivot)`);
+        } else {
+          reason = 'cancelled';
+          words.push(`cancel in ${name}'s retry backoff`);
+        }
+        return;
+      case 'deadline':
+        unknown.push(name);
+        deadline = true;
+        reason = 'deadline';
+        words.push(`deadline passes during ${name}`);
+        return;
+      case 'afterDeadline':
+        deadline = true;
+        completed.push(name);
+        words.push(`deadline passes after the pivot, before ${name}`);
+        return;
+      default:
+        return;
+    }
   });
   const name = [words.length === 0 ? 'all steps succeed' : words.join(' -> '), status].join(' -> ');
-  return { name, events, steps, waits, compensations, expected: { status, completed, compensations: undone } };
+  const operator = retries > 0 || reason !== undefined || deadline || cancelRefused;
+  return {
+    name,
+    kind: operator ? 'operator' : words.length === 0 ? 'success' : 'failure',
+    events,
+    steps,
+    waits,
+    compensations,
+    retries,
+    deadline,
+    expected: {
+      status,
+      completed,
+      unknown,
+      compensations: undone,
+      ...(reason === undefined ? {} : { reason }),
+      ...(cancelRefused ? { cancelRefused } : {}),
+    },
+  };
 }
 
 export interface SagaPathsOptions {
   /** Keep only paths whose name contains this text. */
   readonly filter?: string;
+  /** Keep only paths of this kind: all steps succeeding, faults, or operator actions. */
+  readonly kind?: SagaPathKind;
 }
 
 /**
  * Every path through a saga's chart, failures first in mind: all steps
  * succeeding; each step failing (once then succeeding, and for good) and
  * timing out; each awaited event arriving, timing out or being cancelled; each
- * compensation failing; each parallel branch failing; before, at and after the
- * pivot. Enumerated with xstate/graph over the saga's outline statechart, in
+ * compensation failing (each branch's, in a parallel group); each parallel
+ * branch failing; before, at and after the pivot. And the operator's paths: a
+ * Failed execution retried (after a compensation gave up, after a step past
+ * the pivot gave up) ending each way it can; a cancel during a retry backoff
+ * (refused past the pivot); the deadline passing before and after the pivot.
+ * Enumerated with xstate/graph over the saga's outline statechart, in
  * which every outcome is a state of its own, so its shortest paths are all paths.
  *
  * @example
@@ -105,7 +204,11 @@ export function sagaPaths(definition: AnySagaDefinition, options: SagaPathsOptio
     const from = steps.map((s) => s.from);
     paths.push(toPath(plan, events, from, status));
   }
-  const filtered = options.filter === undefined ? paths : paths.filter((p) => p.name.includes(options.filter ?? ''));
+  const filtered = paths.filter(
+    (p) =>
+      (options.filter === undefined || p.name.includes(options.filter)) &&
+      (options.kind === undefined || p.kind === options.kind),
+  );
   // Shortest first: the early failures are the easiest to read.
   return filtered.sort((a, b) => a.events.length - b.events.length || a.name.localeCompare(b.name));
 }

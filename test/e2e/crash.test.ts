@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SagaEngine } from '../../src/index.js';
+import { SagaEngine, type ExecutionView } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { BACKOFF_MS, expectedStatus } from './crashPlan.js';
@@ -17,12 +17,6 @@ const STEP_LEDGERS = [
   ['reserveStock', 'reservations'],
   ['createShipment', 'shipments'],
 ] as const;
-
-/** The timeoutMs of an order-fulfillment step (createShipment has one). */
-function timeoutOf(step: string): number {
-  const found = orderFulfillmentSaga(createShop()).steps.find((s) => s.name === step);
-  return found?.kind === 'step' ? (found.options.timeoutMs ?? Infinity) : Infinity;
-}
 
 describe('crash safety', () => {
   it(`should lose and duplicate nothing across ${MIN_KILLS}+ SIGKILLs of a real engine process`, async () => {
@@ -61,31 +55,19 @@ describe('crash safety', () => {
       ledger: string;
       key: string;
     }[];
-    const unknownKeys = new Set<string>();
+    const unknownOutcomes: string[] = [];
+    const outcomes = new Map<string, ExecutionView>();
     try {
       for (let i = 0; i < SAGAS; i += 1) {
         const id = `o-${i}`;
         const view = await engine.get(id);
-        const journal = await engine.journal(id);
-        // A step timeout is wall-clock time from the attempt's durable start, downtime included: on a
-        // loaded machine the kills and restarts can use up createShipment's 10 s, and the order then
-        // compensates, as it must. Anything else is the planned outcome.
-        const timedOut = view.errors.find((e) => e.name === 'StepTimeoutError');
-        expect(view.status, `${id}: ${JSON.stringify(view.errors)}`).toBe(
-          timedOut === undefined ? expectedStatus(i) : 'Compensated',
-        );
-        if (timedOut !== undefined) {
-          expect(view.unknown, id).toContain(timedOut.step);
-          const started = journal.find(
-            (e) => e.type === 'StepStarted' && e.step === timedOut.step && e.attempt === timedOut.attempt,
-          );
-          // Not early (the timer and the journal entry read the clock a moment apart).
-          expect(timedOut.at - (started?.at ?? 0), `${id}: timed out early`).toBeGreaterThanOrEqual(
-            timeoutOf(timedOut.step) - 100,
-          );
-        }
+        // On a loaded machine a step can outlive its timeout across kills and restarts (timers keep
+        // their due time): its outcome is then unknown and the saga compensates it. Nothing else may differ.
+        expect(view.status, id).toBe(view.unknown.length > 0 ? 'Compensated' : expectedStatus(i));
+        if (view.unknown.length > 0) unknownOutcomes.push(`${id}: ${view.unknown.join(', ')}`);
 
         // Journals are gap-free, start once and end with the outcome.
+        const journal = await engine.journal(id);
         expect(
           journal.map((e) => e.seq),
           id,
@@ -96,30 +78,32 @@ describe('crash safety', () => {
         ).toHaveLength(1);
         expect(journal.at(-1)?.type, id).toBe(`Saga${view.status}`);
 
-        let applied = 0;
         for (const [step, name] of STEP_LEDGERS) {
           const row = effect.get(name, `${id}:${step}`) as { undone_at: number | null } | undefined;
-          if (row !== undefined) applied += 1;
+          const completed = view.completed.includes(step);
           if (view.unknown.includes(step)) {
-            // Timed out: its effect may or may not have been applied; either way it is undone now.
-            unknownKeys.add(`${name} ${id}:${step}`);
-            if (row !== undefined) expect(row.undone_at, `${id} ${step} undone`).not.toBeNull();
+            // Applied or not, an unknown outcome was compensated: nothing of it is left.
+            expect(row === undefined || row.undone_at !== null, `${id} ${step} left behind`).toBe(true);
             continue;
           }
-          const completed = view.completed.includes(step);
           // Completed steps applied their effect exactly once (one row per key); others none.
           expect(row !== undefined, `${id} ${step} applied`).toBe(completed);
           // Compensated sagas have undone every effect; completed ones undid nothing.
           if (completed) expect(row?.undone_at !== null, `${id} ${step} undone`).toBe(view.status === 'Compensated');
         }
         // No participant saw a second key for the same step (keys stay stable across restarts).
-        expect((effectsOf.get(id) as { n: number }).n, id).toBe(applied);
+        const applied = (effectsOf.get(id) as { n: number }).n;
+        expect(applied, id).toBeGreaterThanOrEqual(view.completed.length);
+        expect(applied, id).toBeLessThanOrEqual(view.completed.length + view.unknown.length);
+        outcomes.set(id, view);
       }
-      // No compensation ever touched an effect that was not applied, but for unknown outcomes'.
+      // No compensation ever touched an effect that was not applied, unless its outcome was unknown.
       for (const call of undoCalls) {
-        if (unknownKeys.has(`${call.ledger} ${call.key}`)) continue;
+        const [execution = '', step = ''] = call.key.split(':');
+        if (outcomes.get(execution)?.unknown.includes(step) === true) continue;
         expect(effect.get(call.ledger, call.key), `undo of ${call.key}`).toBeDefined();
       }
+      if (unknownOutcomes.length > 0) console.log(`steps that outlived their timeout: ${unknownOutcomes.join('; ')}`);
     } finally {
       ledger.close();
       await engine.stop();

@@ -1,45 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
+import { lockHolder, sleep } from '../fixtures/lockHolder.js';
 import { write } from '../fixtures/storeWrites.js';
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), 'sagachart-lock-')), 'held.db');
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const children: ReturnType<typeof spawn>[] = [];
-
-afterEach(() => {
-  for (const child of children.splice(0)) {
-    child.kill('SIGCONT');
-    child.kill('SIGKILL');
-  }
-});
-
-/** A real process holding the file; `commit()` makes it commit the next revision. */
-function holder(file: string, ttlMs: number) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, '../fixtures/lockWorker.ts'), file, String(ttlMs)],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  children.push(child);
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const until = async (pattern: RegExp, timeoutMs = 30_000) => {
-    for (const deadline = Date.now() + timeoutMs; Date.now() < deadline;) {
-      if (pattern.test(output)) return;
-      await sleep(20);
-    }
-    throw new Error(`the holder never printed ${String(pattern)}: ${output}`);
-  };
-  return { child, until, output: () => output, commit: () => child.stdin?.write('commit\n') };
-}
+const holder = (file: string, ttlMs: number) => lockHolder(['sqlite', file, String(ttlMs)]);
 
 describe('one engine per SQLite file', () => {
   it('should refuse a second store on the same file, naming the file and the holder, until the first closes', async () => {

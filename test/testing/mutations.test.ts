@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineSaga, step } from '../../src/index.js';
+import { defineSaga, parallel, step } from '../../src/index.js';
 import { runSagaPath, sagaPaths, SagaPathViolation, type RunSagaPathOptions } from '../../src/testing/index.js';
 import type { AnySagaDefinition } from '../../src/index.js';
 import { examplesUnderTest } from '../fixtures/exampleSagas.js';
@@ -42,9 +42,9 @@ describe('the path tester bites', () => {
       liveEffects: (id) => (charges.has(`${id}:charge`) ? ['charge'] : []),
     });
     expect(found.length).toBeGreaterThan(0);
-    expect(found[0]?.invariant).toBe('a Compensated saga leaves no effect behind');
-    expect(found[0]?.path).toBe('ship fails -> undo charge -> Compensated');
-    expect(found[0]?.message).toContain('still applied: ["charge"]');
+    const shipFails = found.find((v) => v.path === 'ship fails -> undo charge -> Compensated');
+    expect(shipFails?.invariant).toBe('a Compensated saga leaves no effect behind');
+    expect(shipFails?.message).toContain('still applied: ["charge"]');
   });
 
   it('should catch an engine that compensates in the wrong order', async () => {
@@ -89,6 +89,82 @@ describe('the path tester bites', () => {
     expect((error as SagaPathViolation).invariant).toBe('a step re-run with the same key applies its effect once');
     expect((error as SagaPathViolation).divergence).toMatch(
       /charge returned \{"chargeId":"ch_1"\}, then \{"chargeId":"ch_2"\}/,
+    );
+  });
+
+  it('should catch a compensation that throws on some real data, naming the path, the step and the smallest input', async () => {
+    const gift = defineSaga({
+      name: 'gift-wrap',
+      version: 1,
+      input: z.object({ orderId: z.string().min(1), giftNote: z.string().optional() }),
+      steps: [
+        step('wrap', {
+          run: ({ input }) => ({ wrapped: true, note: input.giftNote ?? null }),
+          // The bug: only orders with a gift note break the unwrap, and only those.
+          compensate: ({ input }) => {
+            if (input.giftNote !== undefined) (undefined as unknown as { shred(): void }).shred();
+          },
+        }),
+        step('ship', { run: () => 'shipped', compensate: 'none' }),
+      ],
+    });
+
+    const found = await violations(gift, { runs: 8 });
+
+    const paths = found.map((v) => v.path);
+    expect(paths).toContain('ship fails -> undo wrap -> Compensated');
+    const violation = found.find((v) => v.path === 'ship fails -> undo wrap -> Compensated');
+    expect(violation?.invariant).toBe("the saga's own code runs without throwing");
+    expect(violation?.step).toBe('wrap');
+    expect(violation?.phase).toBe('compensate');
+    expect(violation?.data?.input).toEqual({ orderId: expect.any(String) as string, giftNote: '' });
+  });
+
+  it('should catch an engine that runs a compensation twice for one key', async () => {
+    const undone = new Map<string, number>();
+    const undo = ({ idempotencyKey }: { idempotencyKey: string }) =>
+      void undone.set(idempotencyKey, (undone.get(idempotencyKey) ?? 0) + 1);
+    const trip = defineSaga({
+      name: 'trip',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        step('flight', { run: () => 'F1', compensate: undo }),
+        parallel('stay', [
+          step('hotel', { run: () => 'H1', compensate: undo }),
+          step('car', { run: () => 'C1', compensate: undo }),
+        ]),
+        step('confirm', { run: () => 'ok', pivot: true }),
+      ],
+    });
+
+    expect(await violations(trip, { input: {} })).toEqual([]);
+    const found = await violations(trip, { input: {}, testOnly: { compensateAgain: true } });
+
+    const twice = found.filter((v) => v.invariant === 'each compensation applied once per key');
+    expect(twice.map((v) => v.path)).toContain(
+      'confirm fails -> undo car fails -> Failed -> operator retries -> undo car -> undo flight -> Compensated',
+    );
+    expect(twice.find((v) => v.path.startsWith('confirm fails -> undo car fails'))?.divergence).toMatch(
+      /^the compensation of hotel ran again \(attempt 1, key ".*:hotel:compensate"\) after the journal recorded it done/,
+    );
+  });
+
+  it('should catch an engine that forgets to compensate a step whose outcome is unknown', async () => {
+    const [order] = examplesUnderTest();
+    if (order === undefined) throw new Error('no example');
+
+    const found = await violations(order.saga, { ...order.options, testOnly: { forgetUnknown: true } });
+
+    const timeout = found.find(
+      (v) =>
+        v.path ===
+        'createShipment times out -> undo createShipment (outcome unknown) -> undo reserveStock -> undo processPayment -> undo createOrder -> Compensated',
+    );
+    expect(timeout?.invariant).toBe('compensations in exact reverse order of completed steps');
+    expect(timeout?.divergence).toContain('compensation #1: expected "createShipment", got "reserveStock"');
+    expect(found.map((v) => v.path)).toContain(
+      'cancel while processPayment runs -> undo processPayment (outcome unknown) -> undo createOrder -> Compensated',
     );
   });
 });

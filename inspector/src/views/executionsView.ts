@@ -1,13 +1,22 @@
 import { api, stream, type Execution, type SagaSummary } from '../api.js';
 import { h } from '../dom.js';
+import { latestFetcher } from '../latestFetcher.js';
+import { describeWaiting } from '../../../src/runtime/waitingFor.js';
 
 const STATUSES = ['Running', 'Compensating', 'Completed', 'Compensated', 'Failed'] as const;
+const PAGE_SIZE = 50;
 const WINDOWS: [string, number][] = [
   ['any time', 0],
   ['last 5 minutes', 5 * 60_000],
   ['last hour', 3_600_000],
   ['last day', 86_400_000],
 ];
+
+interface StatusCount {
+  saga: string;
+  status: string;
+  count: number;
+}
 
 function select(
   name: string,
@@ -25,7 +34,56 @@ function select(
   return element;
 }
 
-/** Sagas and executions, newest first, with counts and filters, live over SSE. */
+/** What a row says an execution is doing: where it stopped, what it waits for, or its last step. */
+function whereText(e: Execution): string {
+  const first = e.waiting[0];
+  if (first !== undefined) return describeWaiting(first);
+  return e.completed.at(-1) === undefined ? '–' : `last step ${e.completed.at(-1)}`;
+}
+
+function row(e: Execution, selected?: Set<string>): HTMLElement {
+  const pick = h('input', { type: 'checkbox', 'aria-label': `select ${e.id}`, 'data-testid': 'select' });
+  pick.checked = selected?.has(e.id) === true;
+  pick.addEventListener('change', () => (pick.checked ? selected?.add(e.id) : selected?.delete(e.id)));
+  return h(
+    'tr',
+    { 'data-id': e.id },
+    selected === undefined ? null : h('td', {}, pick),
+    h('td', {}, h('a', { href: `#/execution/${encodeURIComponent(e.id)}` }, e.id)),
+    h('td', {}, e.saga),
+    h('td', {}, h('span', { class: `badge status-${e.status}` }, e.status)),
+    h('td', { class: 'where' }, whereText(e)),
+    h(
+      'td',
+      { class: 'when' },
+      new Date(e.updatedAt).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }),
+    ),
+  );
+}
+
+const table = (body: HTMLElement, testId: string, selectable = false) =>
+  h(
+    'table',
+    { class: 'executions', 'data-testid': testId },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...[...(selectable ? [''] : []), 'id', 'saga', 'status', 'where / waits for', 'updated'].map((c) =>
+          h('th', {}, c),
+        ),
+      ),
+    ),
+    body,
+  );
+
+/**
+ * Sagas and executions, newest first, paged from the store with its cursor;
+ * counts from the store (the numbers /metrics gives); the Failed executions
+ * that wait for a person in a section of their own. Live over SSE.
+ */
 export async function executionsView(root: HTMLElement, params: URLSearchParams): Promise<() => void> {
   const sagas = (await api<{ items: SagaSummary[] }>('GET', '/api/sagas')).items;
   const filter = {
@@ -41,35 +99,117 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     for (const [k, v] of [...next]) if (v === '' || v === '0') next.delete(k);
     location.hash = `#/?${next.toString()}`;
   };
+  /** Cursors of the pages before this one, to go back; '' is the first page. */
+  const cursors: string[] = [];
+  let cursor = '';
+  let nextCursor: string | null = null;
   const counts = h('div', { class: 'counts', 'data-testid': 'counts' });
+  const attention = h('tbody');
+  const selected = new Set<string>();
+  const bulkMessage = h('span', { class: 'muted', role: 'status', 'data-testid': 'bulk-message' });
+  const retrySelected = h('button', { type: 'button', 'data-testid': 'retry-selected' }, 'Retry selected');
+  retrySelected.addEventListener('click', () => {
+    const ids = [...selected];
+    if (ids.length === 0) {
+      bulkMessage.textContent = 'Select the executions to retry first.';
+      return;
+    }
+    bulkMessage.textContent = `Retrying ${ids.length}…`;
+    void Promise.allSettled(ids.map((id) => api('POST', `/api/executions/${encodeURIComponent(id)}/retry`, {}))).then(
+      (results) => {
+        const refused = results
+          .map((r, i) => (r.status === 'rejected' ? `${ids[i]}: ${(r.reason as Error).message}` : ''))
+          .filter((x) => x !== '');
+        selected.clear();
+        bulkMessage.textContent = `Retried ${ids.length - refused.length} of ${ids.length}.${refused.length === 0 ? '' : ` Refused: ${refused.join('; ')}`}`;
+        void refresh();
+      },
+    );
+  });
+  const attentionBox = h(
+    'section',
+    { class: 'attention', 'data-testid': 'attention' },
+    h('h3', {}, 'Needs a person'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Failed: a step after the pivot or a compensation gave up. Fix the cause, then retry (each resumes where it stopped).',
+    ),
+    table(attention, 'attention-table', true),
+    h('div', { class: 'pager' }, retrySelected, bulkMessage),
+    h('p', { 'data-testid': 'attention-more' }),
+  );
   const tbody = h('tbody');
+  const pageInfo = h('span', { class: 'muted', 'data-testid': 'page-info' });
+  const prev = h('button', { type: 'button', 'data-testid': 'prev-page' }, '← newer');
+  const next = h('button', { type: 'button', 'data-testid': 'next-page' }, 'older →');
+  const query = (extra: Record<string, string>) => {
+    const q = new URLSearchParams(extra);
+    if (filter.saga !== '') q.set('saga', filter.saga);
+    if (filter.within > 0) q.set('createdAfter', String(Date.now() - filter.within));
+    return q;
+  };
   const refresh = async () => {
-    const query = new URLSearchParams({ limit: '100' });
-    if (filter.saga !== '') query.set('saga', filter.saga);
-    if (filter.status !== '') query.set('status', filter.status);
-    if (filter.within > 0) query.set('createdAfter', String(Date.now() - filter.within));
-    const { items } = await api<{ items: Execution[] }>('GET', `/api/executions?${query.toString()}`);
+    const listQuery = query({ limit: String(PAGE_SIZE) });
+    if (filter.status !== '') listQuery.set('status', filter.status);
+    if (cursor !== '') listQuery.set('cursor', cursor);
+    const [page, failed, all] = await Promise.all([
+      api<{ items: Execution[]; nextCursor: string | null }>('GET', `/api/executions?${listQuery.toString()}`),
+      api<{ items: Execution[] }>('GET', `/api/executions?${query({ status: 'Failed', limit: '20' }).toString()}`),
+      api<{ items: StatusCount[] }>('GET', '/api/counts'),
+    ]);
     const byStatus = new Map<string, number>();
-    for (const e of items) byStatus.set(e.status, (byStatus.get(e.status) ?? 0) + 1);
+    for (const c of all.items) {
+      if (filter.saga !== '' && c.saga !== filter.saga) continue;
+      byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + c.count);
+    }
+    const total = [...byStatus.values()].reduce((a, b) => a + b, 0);
     counts.replaceChildren(
       ...STATUSES.map((s) =>
-        h('span', { class: `count status-${s}` }, `${s} `, h('b', {}, String(byStatus.get(s) ?? 0))),
-      ),
-    );
-    tbody.replaceChildren(
-      ...items.map((e) =>
         h(
-          'tr',
-          { 'data-id': e.id },
-          h('td', {}, h('a', { href: `#/execution/${encodeURIComponent(e.id)}` }, e.id)),
-          h('td', {}, e.saga),
-          h('td', {}, h('span', { class: `badge status-${e.status}` }, e.status)),
-          h('td', {}, e.status === 'Failed' ? `stopped at ${e.failure?.step ?? '?'}` : (e.completed.at(-1) ?? '–')),
-          h('td', {}, new Date(e.updatedAt).toLocaleTimeString()),
+          'a',
+          {
+            class: `count status-${s}${filter.status === s ? ' on' : ''}`,
+            href: `#/?${new URLSearchParams({ ...(filter.saga === '' ? {} : { saga: filter.saga }), status: s }).toString()}`,
+            'data-status': s,
+          },
+          `${s} `,
+          h('b', {}, String(byStatus.get(s) ?? 0)),
         ),
       ),
+      h('span', { class: 'muted' }, `${total} in all${filter.within > 0 ? ' (counts are for all time)' : ''}`),
     );
+    attentionBox.hidden = failed.items.length === 0 || filter.status !== '';
+    attention.replaceChildren(...failed.items.map((e) => row(e, selected)));
+    const failedCount = byStatus.get('Failed') ?? 0;
+    const more = attentionBox.querySelector<HTMLElement>('[data-testid=attention-more]');
+    more?.replaceChildren(
+      failedCount > failed.items.length
+        ? h(
+            'a',
+            {
+              href: `#/?${new URLSearchParams({ ...(filter.saga === '' ? {} : { saga: filter.saga }), status: 'Failed' }).toString()}`,
+            },
+            `All ${failedCount} Failed executions →`,
+          )
+        : '',
+    );
+    tbody.replaceChildren(...page.items.map((e) => row(e)));
+    nextCursor = page.nextCursor;
+    next.disabled = nextCursor === null;
+    prev.disabled = cursors.length === 0;
+    pageInfo.textContent = `page ${cursors.length + 1} · ${page.items.length} shown, ${PAGE_SIZE} a page`;
   };
+  next.addEventListener('click', () => {
+    if (nextCursor === null) return;
+    cursors.push(cursor);
+    cursor = nextCursor;
+    void refresh();
+  });
+  prev.addEventListener('click', () => {
+    cursor = cursors.pop() ?? '';
+    void refresh();
+  });
   root.replaceChildren(
     h('h2', {}, 'Sagas'),
     h(
@@ -85,6 +225,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
         ),
       ),
     ),
+    attentionBox,
     h('h2', {}, 'Executions'),
     h(
       'div',
@@ -103,22 +244,20 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
       ),
     ),
     counts,
-    h(
-      'table',
-      { class: 'executions' },
-      h('thead', {}, h('tr', {}, ...['id', 'saga', 'status', 'last step', 'updated'].map((c) => h('th', {}, c)))),
-      tbody,
-    ),
+    table(tbody, 'executions'),
+    h('div', { class: 'pager' }, prev, next, pageInfo),
   );
   await refresh();
-  // Coalesce bursts of transitions into one refresh per animation frame.
-  let pending = false;
+  // Bursts of transitions cost one refresh after the one on its way; only the first page follows live.
+  // A pause after each refresh keeps a busy server at a few list reads a second.
+  const follow = latestFetcher(
+    async () => {
+      await refresh();
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    },
+    () => undefined,
+  );
   return stream('/api/stream', 'journal', () => {
-    if (pending) return;
-    pending = true;
-    requestAnimationFrame(() => {
-      pending = false;
-      void refresh();
-    });
+    if (cursor === '') follow();
   });
 }

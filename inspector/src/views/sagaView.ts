@@ -1,40 +1,94 @@
 import { api, type SagaSummary } from '../api.js';
-import { chartModel, type StateJson } from '../chartModel.js';
-import { h } from '../dom.js';
-import { renderChart, type RenderedChart } from '../renderChart.js';
+import { chartPanel } from '../chartPanel.js';
+import { h, json } from '../dom.js';
+import { schemaExample } from '../../../src/server/schemaExample.js';
+import { shortDuration, stepBadges } from '../sagaDiagram.js';
 
-/** Fetches a saga's summary and chart and draws it; the execution view reuses it. */
-export async function drawSaga(name: string): Promise<{ saga: SagaSummary; chart: RenderedChart; machineId: string }> {
-  const [saga, machine] = await Promise.all([
-    api<SagaSummary>('GET', `/api/sagas/${encodeURIComponent(name)}`),
-    api<StateJson>('GET', `/api/sagas/${encodeURIComponent(name)}/chart`),
-  ]);
-  const { nodes, edges } = chartModel(machine);
-  const pivotId = saga.pivot === null ? undefined : `${machine.id}.Running.${saga.pivot}`;
-  const chart = await renderChart(nodes, edges, { pivotId });
-  return { saga, chart, machineId: machine.id };
-}
-
+/** One saga: its saga view (or statechart), its steps, what it takes and waits for. */
 export async function sagaView(root: HTMLElement, name: string): Promise<void> {
-  const { saga, chart } = await drawSaga(name);
+  const saga = await api<SagaSummary>('GET', `/api/sagas/${encodeURIComponent(name)}`);
+  const panel = await chartPanel(saga, Math.max(320, window.innerHeight - 330));
   const steps = saga.steps.map((s) =>
     h(
       'li',
       {},
       h('code', {}, s.name),
-      ` ${s.kind}`,
-      s.pivot === true ? ' · pivot' : '',
-      s.compensable === true ? ' · compensable' : '',
-      s.event === undefined ? '' : ` · waits for ${s.event}`,
-      s.timeoutMs === undefined ? '' : ` · timeout ${s.timeoutMs} ms`,
+      s.kind === 'step' ? '' : ` ${s.kind}`,
       s.branches === undefined ? '' : ` · ${s.branches.map((b) => b.name).join(' ∥ ')}`,
+      s.compensable === true ? ' · compensable' : '',
+      ...stepBadges(s).map((b) => h('span', { class: 'chip' }, b)),
     ),
   );
-  root.replaceChildren(
-    h('h2', {}, `${saga.name} `, h('small', {}, `v${saga.version}`)),
-    saga.description === null ? '' : h('p', { class: 'muted' }, saga.description),
-    h('ol', { class: 'steps' }, ...steps),
-    h('div', { class: 'chart-box', 'data-testid': 'chart' }, chart.element),
-    h('p', {}, h('a', { href: `#/?saga=${encodeURIComponent(saga.name)}` }, `Executions of ${saga.name} →`)),
+  const events = saga.steps.filter((s) => s.kind === 'awaitEvent');
+  // Start an execution from the page: the input pre-filled from the saga's input JSON Schema.
+  const input = h('textarea', {
+    name: 'input',
+    'aria-label': 'input',
+    spellcheck: 'false',
+    'data-testid': 'start-input',
+  });
+  input.value = json(schemaExample(saga.inputSchema));
+  input.rows = Math.min(12, Math.max(3, input.value.split('\n').length));
+  const startMessage = h('p', { class: 'message', role: 'status', 'data-testid': 'start-message' });
+  const start = h(
+    'form',
+    { class: 'start-form', 'data-testid': 'start-form' },
+    input,
+    h('button', { type: 'submit', 'data-testid': 'start' }, `Start ${saga.name}`),
+    startMessage,
   );
+  start.addEventListener('submit', (event) => {
+    event.preventDefault();
+    let value: unknown;
+    try {
+      value = JSON.parse(input.value);
+    } catch (error) {
+      startMessage.textContent = `Not started: the input is not valid JSON (${(error as Error).message})`;
+      return;
+    }
+    api<{ id: string }>('POST', '/api/executions', { saga: saga.name, input: value }).then(
+      ({ id }) => {
+        location.hash = `#/execution/${encodeURIComponent(id)}`;
+      },
+      (error: Error) => {
+        startMessage.textContent = `Not started: ${error.message}`;
+      },
+    );
+  });
+  root.replaceChildren(
+    h(
+      'div',
+      { class: 'title-row' },
+      h('h2', {}, `${saga.name} `, h('small', {}, `v${saga.version}`)),
+      saga.description === null ? '' : h('span', { class: 'muted' }, saga.description),
+      h('a', { href: `#/?saga=${encodeURIComponent(saga.name)}`, class: 'push' }, `Executions of ${saga.name} →`),
+    ),
+    panel.element,
+    h(
+      'div',
+      { class: 'columns' },
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Steps'),
+        h('ol', { class: 'steps' }, ...steps),
+        saga.deadlineMs === null ? '' : h('p', {}, `Deadline: ${shortDuration(saga.deadlineMs)} after the start`),
+      ),
+      h(
+        'div',
+        {},
+        h('h3', {}, 'Start an execution'),
+        start,
+        ...events.map((e) =>
+          h(
+            'div',
+            {},
+            h('h3', {}, `Event ${e.event ?? ''} (step ${e.name}), data like`),
+            h('pre', { class: 'json' }, json(schemaExample(e.schema ?? null))),
+          ),
+        ),
+      ),
+    ),
+  );
+  panel.fit();
 }

@@ -1,7 +1,10 @@
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../../store/SagaStore.js';
 import { CliError } from '../CliError.js';
 import { str, withClient, type Command } from '../Command.js';
+import { describeWaiting, waitingFor } from '../../runtime/waitingFor.js';
+import { commandHint } from '../format/commandHint.js';
 import { formatTable } from '../format/table.js';
+import { summaryFor } from '../format/waitingLines.js';
 
 export const ls: Command = {
   name: 'ls',
@@ -47,19 +50,27 @@ export const ls: Command = {
         cursor: str(values, 'cursor'),
         createdAfter: since === undefined ? undefined : Date.now() - Number(since) * 60_000,
       });
+      const sagas = await client.sagas();
+      const items = page.items.map((e) => {
+        const summary = summaryFor(sagas, e);
+        return { ...e, waiting: summary === undefined ? [] : waitingFor(e, summary) };
+      });
       if (values['json'] === true) {
-        out(JSON.stringify(page));
+        out(JSON.stringify({ items, nextCursor: page.nextCursor }));
         return 0;
       }
-      const rows = page.items.map((e) => [
+      const rows = items.map((e) => [
         e.id,
         e.saga,
         e.status,
-        e.status === 'Failed' ? `stopped at ${e.failure?.step ?? '?'}` : (e.completed.at(-1) ?? '-'),
+        e.waiting[0] !== undefined ? describeWaiting(e.waiting[0]) : `last step ${e.completed.at(-1) ?? '-'}`,
         new Date(e.updatedAt).toISOString(),
       ]);
-      formatTable(['ID', 'SAGA', 'STATUS', 'LAST STEP', 'UPDATED'], rows).forEach(out);
-      if (page.nextCursor !== null) out(`more: sagachart ls --cursor ${page.nextCursor}`);
+      formatTable(['ID', 'SAGA', 'STATUS', 'WHERE / WAITS FOR', 'UPDATED'], rows).forEach(out);
+      if (page.nextCursor !== null) {
+        const hint = commandHint(values, ['ls', '--cursor', page.nextCursor], ['status', 'saga', 'since', 'limit']);
+        out(`more: ${hint}`);
+      }
       return 0;
     });
   },

@@ -1,11 +1,11 @@
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SagaEngine } from '../../runtime/SagaEngine.js';
 import { loadSagas } from '../../server/loadSagas.js';
 import { parseCorsOrigin } from '../../server/originPolicy.js';
 import { startServer } from '../../server/startServer.js';
-import { sqliteStore } from '../../store/sqliteStore.js';
+import { isPostgresUrl, storeFor } from '../storeFor.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
 import { startOtlp } from '../otlp.js';
@@ -29,9 +29,11 @@ function corsOrigins(value: string | undefined): string[] {
 export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
-  usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db] [--machines DIR] [--auth writes|all]
-                [--cors https://app.example.com,...] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+  usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
+                [--cors https://app.example.com,...] [--max-wait 30000] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
 
+--max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
+--db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
 --stately also streams XState inspection events to a WebSocket server in
@@ -47,6 +49,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     port: { type: 'string', default: '3000' },
     auth: { type: 'string', default: 'writes' },
     cors: { type: 'string' },
+    'max-wait': { type: 'string', default: '30000' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
   },
@@ -57,15 +60,19 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const auth = str(values, 'auth');
     if (auth !== 'writes' && auth !== 'all') throw new CliError('--auth must be writes or all', 1, true);
     const cors = corsOrigins(str(values, 'cors'));
-    const db = str(values, 'db') ?? join('data', 'sagachart.db');
-    if (str(values, 'db') === undefined) mkdirSync(dirname(db), { recursive: true });
+    const maxWait = Number(str(values, 'max-wait'));
+    if (!Number.isInteger(maxWait) || maxWait < 0)
+      throw new CliError('--max-wait must be a whole number of ms', 1, true);
+    const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
+    const db = given ?? join('data', 'sagachart.db');
+    if (given === undefined) mkdirSync(dirname(db), { recursive: true });
     const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
     // Telemetry first: the engine's instruments come from the providers registered now.
     const otlpUrl = str(values, 'otlp') ?? process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];
     const stopOtlp = otlpUrl === undefined ? undefined : await startOtlp(otlpUrl);
     const statelyUrl = str(values, 'stately');
     const stately = statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
-    const store = sqliteStore(db);
+    const store = await storeFor(db);
     const engine = new SagaEngine({
       store,
       sagas,
@@ -81,11 +88,13 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       token,
       authAll: auth === 'all',
       cors,
+      maxWaitMs: maxWait,
       staticDir: inspectorDir(),
     });
     // CLI commands on this file find the server in its lock and go through it.
-    store.announce(running.url);
-    out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${db}, resumed ${report.resumed})`);
+    store.announce?.(running.url);
+    const where = isPostgresUrl(db) ? db.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : resolve(db);
+    out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${where}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);

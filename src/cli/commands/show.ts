@@ -1,25 +1,27 @@
+import { waitingFor } from '../../runtime/waitingFor.js';
 import { CliError } from '../CliError.js';
 import { withClient, type Command } from '../Command.js';
 import { formatTimeline } from '../format/timeline.js';
+import { summaryFor, waitingLines } from '../format/waitingLines.js';
 
 export const show: Command = {
   name: 'show',
-  summary: 'one execution: its state, results and its journal as a timeline',
+  summary: 'one execution: what it waits for, its state, results and its journal as a timeline',
   usage: 'sagachart show <execution-id>',
   async run([id], values, { out, err }) {
     if (id === undefined) throw new CliError('show needs an execution id', 1, true);
     return withClient(values, { err }, async (client) => {
-      const [view, journal] = await Promise.all([client.get(id), client.journal(id)]);
+      const [view, journal, sagas] = await Promise.all([client.get(id), client.journal(id), client.sagas()]);
+      const summary = summaryFor(sagas, view);
       if (values['json'] === true) {
-        out(JSON.stringify({ ...view, journal }));
+        out(JSON.stringify({ ...view, waiting: summary === undefined ? [] : waitingFor(view, summary), journal }));
         return 0;
       }
       out(`${view.id}  ${view.saga} v${view.version}  ${view.status}  ${JSON.stringify(view.state)}`);
-      if (view.failure !== null) {
-        out(`Failed at ${view.failure.step} after ${view.failure.attempts} attempt(s): ${view.failure.message}`);
-        out(`A person must act: fix the cause, then run: sagachart retry ${view.id}`);
+      if (view.reason !== null && (view.status === 'Compensating' || view.status === 'Compensated')) {
+        out(`${view.status} because: ${view.reason.message}`);
       }
-      if (view.reason !== null) out(`Compensating because: ${view.reason.message}`);
+      waitingLines(view, summary, values).forEach(out);
       out('');
       formatTimeline(journal).forEach(out);
       out('');

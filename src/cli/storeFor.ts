@@ -1,0 +1,21 @@
+import type { SagaStore } from '../store/SagaStore.js';
+
+/** Whether `--db` names a PostgreSQL database rather than a SQLite file. */
+export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);
+
+/**
+ * The store `--db` (or SAGACHART_DB) names: a `postgres://` URL for the
+ * PostgreSQL store, anything else a SQLite file. Each driver loads only when used.
+ */
+export async function storeFor(db: string): Promise<SagaStore & { announce?: (address: string) => void }> {
+  if (isPostgresUrl(db)) {
+    const { postgresStore } = await import('../store/postgresStore.js');
+    // `?schema=name` picks the schema that holds sagachart's tables (default: sagachart).
+    const url = new URL(db);
+    const schema = url.searchParams.get('schema') ?? undefined;
+    url.searchParams.delete('schema');
+    return postgresStore(url.toString(), schema === undefined ? {} : { schema });
+  }
+  const { sqliteStore } = await import('../store/sqliteStore.js');
+  return sqliteStore(db);
+}

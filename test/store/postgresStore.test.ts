@@ -1,0 +1,141 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/index.js';
+import { postgresStore } from '../../src/postgres.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgresSchema.js';
+import { lockHolder, sleep } from '../fixtures/lockHolder.js';
+import { freshSchema, POSTGRES_URL, postgresAvailable } from '../fixtures/postgres.js';
+import { write } from '../fixtures/storeWrites.js';
+import { describeStoreContract } from './storeContract.js';
+
+const available = await postgresAvailable();
+
+if (available) {
+  describeStoreContract('postgres', () => Promise.resolve(postgresStore(POSTGRES_URL, { schema: freshSchema() })));
+}
+
+describe.runIf(available)('postgresStore', () => {
+  it('should record its migrations in its own schema, once, even when several processes open it at once', async () => {
+    const schema = freshSchema();
+    // Readers migrate too; only one engine may hold a schema.
+    const stores = Array.from({ length: 4 }, (_, i) => postgresStore(POSTGRES_URL, { schema, readOnly: i > 0 }));
+    await Promise.all(stores.map((s) => s.init()));
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>(
+        `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+      );
+      expect(rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
+    } finally {
+      await client.end();
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('should keep two schemas apart', async () => {
+    const one = postgresStore(POSTGRES_URL, { schema: freshSchema() });
+    const two = postgresStore(POSTGRES_URL, { schema: freshSchema() });
+    await one.init();
+    await two.init();
+    await one.commit([write('e1', 1, 0, 1)]);
+    expect(await two.get('e1')).toBeUndefined();
+    await Promise.all([one.close(), two.close()]);
+  });
+
+  it('should keep the journal append-only even against direct SQL', async () => {
+    const schema = freshSchema();
+    const store = postgresStore(POSTGRES_URL, { schema });
+    await store.init();
+    await store.commit([write('e1', 1, 0, 1)]);
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      await expect(client.query(`DELETE FROM "${schema}".journal`)).rejects.toThrow(/append-only/);
+      await expect(client.query(`UPDATE "${schema}".journal SET type = 'x'`)).rejects.toThrow(/append-only/);
+    } finally {
+      await client.end();
+      await store.close();
+    }
+  });
+
+  it('should give feed positions in commit order to concurrent commits', async () => {
+    const schema = freshSchema();
+    const store = postgresStore(POSTGRES_URL, { schema, maxConnections: 4 });
+    const reader = postgresStore(POSTGRES_URL, { schema, readOnly: true });
+    await store.init();
+    await reader.init();
+    const seen: number[] = [];
+    let reading = true;
+    const follow = (async () => {
+      let after = 0;
+      while (reading) {
+        const entries = await reader.feed(after, 500);
+        for (const e of entries) seen.push(e.position);
+        after = entries.at(-1)?.position ?? after;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      for (const e of await reader.feed(after, 10_000)) seen.push(e.position);
+    })();
+    // Three writers at once over four connections.
+    await Promise.all(
+      [0, 1, 2].map(async (s) => {
+        for (let i = 0; i < 40; i += 1) await store.commit([write(`s${s}-${i}`, 1, 0, 3)]);
+      }),
+    );
+    reading = false;
+    await follow;
+    // A live reader saw every entry exactly once, in order: no position was filled in behind it.
+    expect(seen).toHaveLength(3 * 40 * 3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+    await Promise.all([store.close(), reader.close()]);
+  });
+
+  it('should refuse a second engine on the same schema, and fence a stalled holder that was taken over', async () => {
+    const schema = freshSchema();
+    const other = lockHolder(['postgres', POSTGRES_URL, schema, '1000']);
+    await other.until(/ready/);
+    other.commit();
+    await other.until(/committed 1/);
+    await expect(postgresStore(POSTGRES_URL, { schema }).init()).rejects.toThrow(
+      new RegExp(`schema ${schema}\\) is held by another engine \\(pid ${other.child.pid} `),
+    );
+    other.child.kill('SIGSTOP');
+    await sleep(1_500);
+    const next = postgresStore(POSTGRES_URL, { schema, lockTtlMs: 1_000 });
+    await next.init();
+    await next.commit([write('held', 2, 1, 1, { status: 'Completed' })]);
+    other.child.kill('SIGCONT');
+    other.commit();
+    await other.until(/refused: .*this engine lost its lock/);
+    expect((await next.get('held'))?.revision).toBe(2);
+    await next.close();
+  });
+
+  it('should name the server and not the password when it cannot connect', async () => {
+    const store = postgresStore('postgres://someone:secret@127.0.0.1:1/nowhere');
+    const error = await store.init().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as Error).message).toMatch(/PostgreSQL store postgres:\/\/someone:\*\*\*@127\.0\.0\.1:1\/nowhere/);
+    expect((error as Error).message).not.toContain('secret');
+    await store.close();
+  });
+
+  it('should refuse a schema name that is not a plain identifier', () => {
+    expect(() => postgresStore(POSTGRES_URL, { schema: 'x"; DROP TABLE y; --' })).toThrow(
+      /Invalid PostgreSQL schema name/,
+    );
+  });
+
+  it('should work over a pool the application owns, and leave it open', async () => {
+    const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+    const store = postgresStore(pool, { schema: freshSchema() });
+    await store.init();
+    await store.commit([write('e1', 1, 0, 2)]);
+    expect(await store.journal('e1')).toHaveLength(2);
+    await store.close();
+    expect((await pool.query('SELECT 1 AS one')).rows[0]).toEqual({ one: 1 });
+    await pool.end();
+  });
+});
