@@ -283,11 +283,10 @@ describe('the sagachart binary', () => {
       const run = spawnSync(
         process.execPath,
         [BIN, 'run', 'quick', '--input', '{"outcome":"complete"}', '--url', url],
-        {
-          encoding: 'utf8',
-        },
+        // Bounded: once this client hung for 14 minutes under load, blocking the whole test file.
+        { encoding: 'utf8', timeout: 60_000 },
       );
-      expect(run.status, run.stderr).toBe(0);
+      expect(run.status, `${run.stderr}\n${output}`).toBe(0);
     } finally {
       const exited = new Promise((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');
