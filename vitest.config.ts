@@ -9,6 +9,8 @@ export default defineConfig({
     exclude: ['test/**/*.types.test.ts', 'node_modules/**'],
     typecheck: { enabled: true, include: ['test/**/*.types.test.ts'] },
     testTimeout: 20_000,
+    // Hooks start Chromium and servers, which a loaded machine can take well over the default 10 s for.
+    hookTimeout: 30_000,
     pool: 'forks',
   },
 });

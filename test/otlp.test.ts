@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BIN, serveProcess } from './fixtures/serveProcess.js';
+import { until } from './fixtures/until.js';
 
 describe('serve --otlp', () => {
   it('should send the spans of a saga to an OTLP/HTTP endpoint', async () => {
@@ -31,9 +32,7 @@ describe('serve --otlp', () => {
           .filter((r) => r.path === '/v1/traces')
           .map((r) => r.body)
           .join('\n');
-      for (let i = 0; i < 100 && !traces().includes('saga.compensate reserve'); i += 1) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(() => traces().includes('saga.compensate reserve'));
       expect(traces()).toContain('saga.step charge');
       expect(traces()).toContain('saga.compensate reserve');
       expect(traces()).toContain('saga.compensate_for');

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, CLI_MACHINES, serveProcess } from './fixtures/serveProcess.js';
 
@@ -19,9 +22,11 @@ describe('serve --cors', () => {
   });
 
   it('should refuse a value that is not an origin, naming it', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-cors-')), 'cors.db');
     const result = spawnSync(
       process.execPath,
-      [BIN, 'serve', '--port', '0', '--machines', CLI_MACHINES, '--cors', 'https://ok.example,app.example'],
+      // Its own --db, so the checkout's data/sagachart.db (npm start's) is never touched.
+      [BIN, 'serve', '--port', '0', '--db', db, '--machines', CLI_MACHINES, '--cors', 'https://ok.example,app.example'],
       { encoding: 'utf8', timeout: 90_000 },
     );
     expect(result.status).not.toBe(0);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { WebSocketServer } from 'ws';
 import { describe, expect, it } from 'vitest';
 import { BIN, serveProcess } from './fixtures/serveProcess.js';
+import { until } from './fixtures/until.js';
 
 interface InspectionFrame {
   type: string;
@@ -30,9 +31,7 @@ describe('serve --stately', () => {
         { encoding: 'utf8', timeout: 90_000 },
       );
       expect(run.status).toBe(0);
-      for (let i = 0; i < 100 && !frames.some((f) => f.snapshot?.value === 'Completed'); i += 1) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(() => frames.some((f) => f.snapshot?.value === 'Completed'));
     } finally {
       server.kill('SIGTERM');
       receiver.close();

@@ -4,6 +4,7 @@ import { defineSaga, memoryStore, step, StoreError, type ExecutionWrite, type Sa
 import { GroupCommitter } from '../src/runtime/GroupCommitter.js';
 import { startEngine } from './fixtures/engine.js';
 import { write } from './fixtures/storeWrites.js';
+import { until } from './fixtures/until.js';
 
 /** A memory store whose commits take a while, as a disk's do, and can be told to fail. */
 function slowStore(delayMs: number): SagaStore & { failNext: number; commits: number } {
@@ -119,7 +120,7 @@ describe('write-ahead', () => {
     const { id } = await engine.execute(saga, {});
     // The commit of a's result failed: the engine reloads the execution a second later (real time,
     // as the store needs it to recover) and runs a again with the same key.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await until(async () => (await engine.get(id)).status !== 'Running');
     expect((await engine.waitFor(id)).status).toBe('Completed');
     expect(runs).toEqual([1, 1]);
     const journal = await engine.journal(id);

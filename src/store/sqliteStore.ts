@@ -168,6 +168,9 @@ class SqliteStore implements SqliteSagaStore {
     const { db, statements } = this.ready();
     const lock = this.lock;
     if (lock === undefined) throw new StoreError(`SQLite store ${this.path} is open read-only: nothing can be written`);
+    // IMMEDIATE: take the write lock first, waiting busy_timeout for another process that holds it
+    // (one opening the file, or taking over a stale lock). A deferred transaction reads first and
+    // then cannot upgrade to a writer: SQLite fails that at once with SQLITE_BUSY, without waiting.
     this.guard('commit', () =>
       db
         .transaction(() => {

@@ -1,3 +1,6 @@
+/** The backoff of the crash worker's "backoff" saga between its failing first attempt and the retry. */
+export const BACKOFF_MS = 4_000;
+
 /** What each crash-test order does, from a seeded choice: the same on every restart. */
 const FAULTS: readonly { failAt?: string; failTimes?: number }[] = [
   {},

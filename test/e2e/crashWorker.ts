@@ -2,17 +2,19 @@
 // Usage: crashWorker.ts <mode> <engine.db> <ledger.db> <count>
 //   mode "orders": starts order-fulfillment sagas o-0..o-(count-1) with seeded random faults,
 //                  at a steady pace, and exits 0 once every one is settled.
-//   mode "backoff": starts one saga whose step fails once and retries after 3 s (parked: the worker's
-//                   passivation threshold is shorter); exits when it settles.
+//   mode "backoff": starts one saga whose step fails once and retries after BACKOFF_MS (parked: the
+//                   worker's passivation threshold is shorter); exits when it settles.
+//                   Prints "scheduled <dueAt>" once the retry is durably scheduled.
 //   mode "parked": starts parked sagas p-0..p-(count-1) that wait for an event or back off, each parked
 //                  in the store, and sends, cancels or lets time out as parkedPlan says, logging every
 //                  acknowledged command to <engine.db>.acks; exits 0 once every one is settled.
+// All print "starting <ms>" just before the engine starts (resumes), then "ready".
 import { z } from 'zod';
 import { defineSaga, SagaEngine, step, type AnySagaDefinition } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { sqliteLedgers } from '../fixtures/sqliteLedgers.js';
-import { orderInputFor } from './crashPlan.js';
+import { BACKOFF_MS, orderInputFor } from './crashPlan.js';
 import { appendFileSync } from 'node:fs';
 import { InvalidOperationError } from '../../src/index.js';
 import { parkedPlan, parkedSagaName, parkedSagas } from './parkedSagas.js';
@@ -35,7 +37,7 @@ const backoffSaga = defineSaga({
   steps: [
     step('flaky', {
       compensate: 'none',
-      retry: { maxAttempts: 2, initialDelayMs: 3_000 },
+      retry: { maxAttempts: 2, initialDelayMs: BACKOFF_MS },
       run: ({ attempt, idempotencyKey }) => {
         ledgers('flaky').apply(`${idempotencyKey}#${attempt}`, () => ({ attempt }));
         if (attempt === 1) throw new Error('first attempt fails');
@@ -46,12 +48,18 @@ const backoffSaga = defineSaga({
 });
 
 const sagas: AnySagaDefinition[] = [orderFulfillmentSaga(shop), backoffSaga, ...parkedSagas(ledgers)];
-// A short threshold: every wait of these sagas parks in the store (the 3 s backoff included).
+// A short threshold: every wait of these sagas parks in the store (the backoff included).
 const engine = new SagaEngine({
   store: sqliteStore(engineDb),
   sagas,
   passivation: { thresholdMs: 20, pollIntervalMs: 50 },
 });
+engine.subscribe(({ entries }) => {
+  for (const entry of entries) {
+    if (entry.type === 'StepRetryScheduled') console.log(`scheduled ${(entry.data as { dueAt: number }).dueAt}`);
+  }
+});
+console.log(`starting ${Date.now()}`);
 await engine.start();
 console.log('ready');
 

@@ -10,26 +10,51 @@ export interface WorkerRun {
   /** Resolves with the exit code, or the signal that killed it. */
   readonly exit: Promise<number | NodeJS.Signals>;
   output(): string;
+  /** Resolves with the first match of `pattern` in what the worker printed; rejects if it exits first. */
+  printed(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
 /** Starts a crash worker as a real OS process. */
 export function startWorker(args: string[]): WorkerRun {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let exited = false;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
+  const watchers = new Set<() => void>();
+  const append = (chunk: Buffer) => {
     output += chunk.toString();
+    for (const watch of watchers) watch();
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    append(chunk);
     if (output.includes('ready')) markReady();
   });
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', append);
   const exit = new Promise<number | NodeJS.Signals>((resolve) =>
     child.on('exit', (code, signal) => {
       markReady();
       resolve(signal ?? code ?? -1);
     }),
   );
-  return { child, ready, exit, output: () => output };
+  // After 'close' all output is in: a pattern not printed by then never will be.
+  child.on('close', () => {
+    exited = true;
+    for (const watch of watchers) watch();
+  });
+  const printed = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const watch = () => {
+        const match = pattern.exec(output);
+        if (match === null && !exited) return;
+        watchers.delete(watch);
+        if (match !== null) resolve(match);
+        else reject(new Error(`the worker exited without printing ${String(pattern)}:\n${output}`));
+      };
+      watchers.add(watch);
+      watch();
+    });
+  return { child, ready, exit, output: () => output, printed };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

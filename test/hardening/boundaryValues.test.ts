@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { awaitEvent, defineSaga, SagaInputError, step } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { startEngine, ticks } from '../fixtures/engine.js';
-import { serve } from '../fixtures/http.js';
+import { serve, untilState } from '../fixtures/http.js';
 
 /** `{ a: { a: ... } }` nested `depth` levels. */
 function nested(depth: number): unknown {
@@ -192,7 +192,7 @@ describe('over HTTP', () => {
       input: { payload: 1 },
     });
     expect(started.status).toBe(201);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await untilState(call, 'h1', { Running: 'go' });
     const event = await call('POST', '/api/executions/h1/events', `{"type":"go","data":${deepJson}}`);
     expect(event.status).toBe(400);
     expect((await call('GET', '/healthz')).body).toEqual({ ok: true });

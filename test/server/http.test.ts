@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { awaitEvent, defineSaga, step } from '../../src/index.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
-import { serve } from '../fixtures/http.js';
+import { serve, untilState } from '../fixtures/http.js';
 
 const order = { orderId: 'A1', customerId: 'c1', items: [{ sku: 'SKU-1', qty: 1 }], amount: 10 };
 const waiting = defineSaga({
@@ -59,7 +59,7 @@ describe('REST API', () => {
     expect(list.body.items.map((e: { id: string }) => e.id)).toEqual(['ord-1']);
 
     const w = await call('POST', '/api/executions', { saga: 'waiting', input: {} });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilState(call, w.body.id, { Running: 'go' });
     expect((await call('POST', `/api/executions/${w.body.id}/events`, { type: 'go', data: { ok: true } })).status).toBe(
       200,
     );
@@ -75,7 +75,7 @@ describe('REST API', () => {
   it('should cancel and retry through the API', async () => {
     const { call, engine } = await serve([waiting]);
     const { body } = await call('POST', '/api/executions', { saga: 'waiting', input: {} });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilState(call, body.id, { Running: 'go' });
     const cancelled = await call('POST', `/api/executions/${body.id}/cancel`, { reason: 'test' });
     expect(cancelled.status).toBe(200);
     expect((await engine.waitFor(body.id)).status).toBe('Compensated');
@@ -142,7 +142,7 @@ describe('bad input', () => {
   it('should refuse send to a finished execution with 409, and bad event data with 400', async () => {
     const { call, engine } = await serve([waiting]);
     const { body } = await call('POST', '/api/executions', { saga: 'waiting', input: {} });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilState(call, body.id, { Running: 'go' });
     const bad = await call('POST', `/api/executions/${body.id}/events`, { type: 'go', data: { ok: 'yes' } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.issues[0].path).toEqual(['data', 'ok']);
@@ -182,19 +182,29 @@ describe('auth', () => {
 describe('concurrency', () => {
   it('should leave one consistent outcome when cancel races completion', async () => {
     let release: () => void = () => undefined;
+    let bStarted: () => void = () => undefined;
     const racing = defineSaga({
       name: 'racing',
       version: 1,
       input: z.object({}),
       steps: [
         step('a', { run: () => 'a', compensate: () => undefined }),
-        step('b', { run: () => new Promise<string>((r) => (release = () => r('b'))), compensate: () => undefined }),
+        step('b', {
+          run: () =>
+            new Promise<string>((r) => {
+              release = () => r('b');
+              bStarted();
+            }),
+          compensate: () => undefined,
+        }),
       ],
     });
     const { call, engine } = await serve([racing]);
     for (let i = 0; i < 10; i += 1) {
+      const running = new Promise<void>((resolve) => (bStarted = resolve));
       const { body } = await call('POST', '/api/executions', { saga: 'racing', input: {} });
-      await new Promise((r) => setTimeout(r, 20));
+      // b runs until released: its release and the cancel then race.
+      await running;
       const [cancel] = await Promise.all([
         call('POST', `/api/executions/${body.id}/cancel`, {}),
         Promise.resolve().then(() => release()),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { awaitEvent, defineSaga, step } from '../../src/index.js';
-import { readSse, serve } from '../fixtures/http.js';
+import { readSse, serve, untilState } from '../fixtures/http.js';
 
 const gated = defineSaga({
   name: 'gated',
@@ -31,13 +31,15 @@ describe('SSE streams', () => {
     const lastId = before.at(-1)?.id ?? '0';
 
     // While nobody listens, the saga moves on.
-    await call('POST', `/api/executions/${body.id}/events`, { type: 'first' });
-    await new Promise((r) => setTimeout(r, 50));
+    expect((await call('POST', `/api/executions/${body.id}/events`, { type: 'first' })).status).toBe(200);
+    await untilState(call, body.id, { Running: 'second' });
 
     // Reconnect with Last-Event-ID, and let the saga finish while connected.
-    const after = readSse(stream, { 'last-event-id': lastId }, (e) => e.data.entry.type === 'SagaCompleted');
-    await new Promise((r) => setTimeout(r, 50));
-    await call('POST', `/api/executions/${body.id}/events`, { type: 'second' });
+    let opened: () => void = () => undefined;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const after = readSse(stream, { 'last-event-id': lastId }, (e) => e.data.entry.type === 'SagaCompleted', opened);
+    await open;
+    expect((await call('POST', `/api/executions/${body.id}/events`, { type: 'second' })).status).toBe(200);
     const rest = await after;
 
     const seqs = [...before, ...rest].map((e) => Number(e.id));
@@ -50,14 +52,17 @@ describe('SSE streams', () => {
   it('should stream every execution and resume the global stream with Last-Event-ID exactly', async () => {
     const { call, url, engine } = await serve([gated]);
     const all = `${url}/api/stream`;
-    const first = readSse(all, {}, (e) => e.data.executionId === 'x1' && e.data.entry.step === 'first');
-    await new Promise((r) => setTimeout(r, 50));
+    let opened: () => void = () => undefined;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const first = readSse(all, {}, (e) => e.data.executionId === 'x1' && e.data.entry.step === 'first', opened);
+    // Without Last-Event-ID the stream starts now: start x1 only once it is connected.
+    await open;
     await call('POST', '/api/executions', { saga: 'gated', input: {}, executionId: 'x1' });
     const before = await first;
     // Missed while disconnected: x1 moves on and x2 starts.
-    await call('POST', `/api/executions/x1/events`, { type: 'first' });
+    expect((await call('POST', `/api/executions/x1/events`, { type: 'first' })).status).toBe(200);
     await call('POST', '/api/executions', { saga: 'gated', input: {}, executionId: 'x2' });
-    await new Promise((r) => setTimeout(r, 50));
+    await untilState(call, 'x2', { Running: 'first' });
     const after = await readSse(
       all,
       { 'last-event-id': before.at(-1)?.id ?? '0' },

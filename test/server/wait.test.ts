@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { awaitEvent, defineSaga, step } from '../../src/index.js';
-import { serve } from '../fixtures/http.js';
+import { serve, untilState } from '../fixtures/http.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -40,12 +40,15 @@ describe('start and wait in one request', () => {
       executionId: 'ap-1',
     });
     expect(started.status).toBe(202);
+    // Where it is after 150 ms depends on the machine's load: step a or already waiting.
     expect(started.body).toMatchObject({
       id: 'ap-1',
       status: 'Running',
-      state: { Running: 'approve' },
       follow: { poll: '/api/executions/ap-1?wait=150', stream: '/api/executions/ap-1/stream' },
     });
+    await untilState(call, 'ap-1', { Running: 'approve' });
+    const polled = await call('GET', '/api/executions/ap-1?wait=150');
+    expect(polled).toMatchObject({ status: 202, body: { status: 'Running', state: { Running: 'approve' } } });
     const head = await fetch(`${url}/api/executions/ap-1?wait=0`);
     expect(head.status).toBe(202);
     expect(head.headers.get('location')).toBe('/api/executions/ap-1');
@@ -65,7 +68,7 @@ describe('start and wait in one request', () => {
   it('should wait on cancel and retry too', async () => {
     const { call } = await serve([approval]);
     await call('POST', '/api/executions', { saga: 'approval', input: {}, executionId: 'ap-2' });
-    await sleep(50);
+    await untilState(call, 'ap-2', { Running: 'approve' });
     const cancelled = await call('POST', '/api/executions/ap-2/cancel?wait=5000', { reason: 'no longer needed' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'Compensated', reason: { kind: 'cancelled' } });
@@ -82,18 +85,22 @@ describe('start and wait in one request', () => {
   });
 
   it('should lose nothing when the client goes away while it waits', async () => {
-    const { call, url } = await serve([quick]);
+    const { call, url } = await serve([approval]);
     const controller = new AbortController();
     const request = fetch(`${url}/api/executions?wait=10000`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ saga: 'quick', input: { ms: 300 }, executionId: 'gone-1' }),
+      body: JSON.stringify({ saga: 'approval', input: {}, executionId: 'gone-1' }),
       signal: controller.signal,
     }).catch((e: unknown) => e);
-    await sleep(100);
+    // It waits for an event nobody sends yet, so the request is still open when the client leaves.
+    await untilState(call, 'gone-1', { Running: 'approve' });
     controller.abort();
     expect(await request).toBeInstanceOf(Error);
-    const later = await call('GET', '/api/executions/gone-1?wait=5000');
+    const later = await call('POST', '/api/executions/gone-1/events?wait=5000', {
+      type: 'approved',
+      data: { by: 'ada' },
+    });
     expect(later.status).toBe(200);
     expect(later.body.status).toBe('Completed');
     expect((await call('GET', '/healthz')).status).toBe(200);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,18 @@ import { StoreError } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqliteSchema.js';
 import { write } from '../fixtures/storeWrites.js';
+import { runUnprivileged } from '../fixtures/unprivilegedChild.js';
 import { describeStoreContract } from './storeContract.js';
 
+const ROOT = join(import.meta.dirname, '..', '..');
+// Takes the write lock on argv[1], says so, holds it for a second, then commits.
+const HOLD_WRITE_LOCK = `
+  const db = new (require('better-sqlite3'))(process.argv[1]);
+  db.exec('BEGIN IMMEDIATE; CREATE TABLE other_writer (x)');
+  console.log('locked');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  db.exec('COMMIT');
+`;
 const tempDir = () => mkdtempSync(join(tmpdir(), 'sagachart-'));
 
 describeStoreContract('sqlite', () => Promise.resolve(sqliteStore(join(tempDir(), 'store.db'))));
@@ -51,6 +61,24 @@ describe('sqliteStore', () => {
     db.close();
   });
 
+  it("should wait for another process's write lock instead of failing the commit at once", async () => {
+    const file = join(tempDir(), 'shared.db');
+    const store = sqliteStore(file);
+    await store.init();
+    // Another process writes to the same file (a second store opening it, a backup, a migration)
+    // and holds the write lock for a moment.
+    const holder = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, file], { cwd: ROOT });
+    let output = '';
+    holder.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+      holder.on('exit', () => reject(new Error(`the lock holder exited early: ${output}`)));
+    });
+    await store.commit([write('e1', 1, 0, 2)]);
+    expect(await store.journal('e1')).toHaveLength(2);
+    await store.close();
+  });
+
   it('should name the path when the directory does not exist', async () => {
     const path = join(tempDir(), 'missing', 'store.db');
     const error = await sqliteStore(path)
@@ -72,20 +100,21 @@ describe('sqliteStore', () => {
     expect((error as Error).message).toMatch(/not a database/);
   });
 
-  it('should name the path when the file is read-only, and write nothing', () => {
+  it('should name the path when the file is read-only, and write nothing', (ctx) => {
     const dir = tempDir();
+    // Readable by the unprivileged child; only this test's own files are in it.
     chmodSync(dir, 0o755);
     const path = join(dir, 'readonly.db');
     new Database(path).close();
     chmodSync(path, 0o444);
-    // Root ignores file modes, so the attempt runs as an unprivileged user when we are root.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/fixtures/openSqliteStore.ts', path], {
-      encoding: 'utf8',
-      ...asNobody,
-    });
-    const outcome = JSON.parse(child.stdout.trim() || '{}') as { ok: boolean; code?: string; message?: string };
-    expect(outcome).toMatchObject({ ok: false, code: 'STORE' });
+    const run = runUnprivileged(join(import.meta.dirname, '..', 'fixtures', 'openSqliteStore.ts'), [path], dir);
+    if ('cannot' in run) {
+      const why = `Skipping the read-only file test: no unprivileged user to open it as (${run.cannot})`;
+      console.warn(why);
+      return ctx.skip(why);
+    }
+    const outcome = JSON.parse(run.child.stdout.trim() || '{}') as { ok: boolean; code?: string; message?: string };
+    expect(outcome, run.child.stderr).toMatchObject({ ok: false, code: 'STORE' });
     expect(outcome.message).toContain(path);
     expect(outcome.message).toMatch(/readonly/);
     const db = new Database(path, { readonly: true });
