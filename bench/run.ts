@@ -195,7 +195,7 @@ log('  reading clients run in the benchmark process, on the same cores as the se
 log('  read is dropped once 1 MiB waits for it, so stalled clients cost the server a bounded amount of memory.');
 log('- This 2-core machine is noisy: single runs of the same cell vary by ±20%, hence medians.');
 log('');
-log('Reproduce with `npm run bench` (about a minute; `npm run bench -- --quick` for a smoke run).');
+log('Reproduce with `npm run bench` (about four minutes; `npm run bench -- --quick` for a smoke run).');
 
 if (!quick) {
   // `npm run bench:http` owns its own section (bench/http/run.ts): keep it.
