@@ -1,14 +1,22 @@
 import pg from 'pg';
 import { StoreError } from '../definition/errors.js';
-import type { JournalEntry, JournalEntryType } from '../events/JournalEntry.js';
+import type { JournalEntry } from '../events/JournalEntry.js';
 import { checkWrites, type StoredCommandState, type StoredPosition } from './checkWrites.js';
-import type { CommandBody, CommandRefusal, InboxCommand, SettledCommand } from './InboxCommand.js';
+import type { CommandBody, InboxCommand, SettledCommand } from './InboxCommand.js';
+import {
+  toCommand,
+  toExecution,
+  toJournalEntry,
+  toSettledCommand,
+  type ExecutionRow,
+  type InboxRow,
+  type JournalRow,
+} from './storeRows.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import { PostgresEngineLock } from './postgresLock.js';
 import { POSTGRES_MIGRATIONS } from './postgresSchema.js';
 import type {
   ClaimResult,
-  ExecutionStatus,
   ExecutionWrite,
   FeedEntry,
   ListPage,
@@ -32,48 +40,7 @@ export interface PostgresStoreOptions {
   readonly readOnly?: boolean;
 }
 
-interface ExecutionRow {
-  id: string;
-  saga: string;
-  version: number;
-  definition_hash: string;
-  status: ExecutionStatus;
-  snapshot: string;
-  revision: number;
-  last_seq: number;
-  idempotency_key: string | null;
-  created_at: number;
-  updated_at: number;
-  wake_at: number | null;
-  parked: boolean;
-}
-
-interface InboxRow {
-  id: number;
-  execution_id: string;
-  body: string;
-  at: number;
-  state: SettledCommand['state'];
-  refusal: string | null;
-}
-
 const UNFINISHED = "status NOT IN ('Completed', 'Compensated')";
-
-const toCommand = (row: InboxRow): InboxCommand => ({
-  id: row.id,
-  executionId: row.execution_id,
-  body: JSON.parse(row.body) as CommandBody,
-  at: row.at,
-});
-
-interface JournalRow {
-  seq: number;
-  at: number;
-  type: JournalEntryType;
-  step: string | null;
-  attempt: number | null;
-  data: string | null;
-}
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const INT8_OID = 20;
@@ -84,31 +51,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
-
-const toExecution = (row: ExecutionRow): StoredExecution => ({
-  id: row.id,
-  saga: row.saga,
-  version: row.version,
-  definitionHash: row.definition_hash,
-  status: row.status,
-  snapshot: row.snapshot,
-  revision: row.revision,
-  lastSeq: row.last_seq,
-  idempotencyKey: row.idempotency_key,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  wakeAt: row.wake_at,
-  parked: row.parked,
-});
-
-const toJournalEntry = (row: JournalRow): JournalEntry => ({
-  seq: row.seq,
-  at: row.at,
-  type: row.type,
-  ...(row.step === null ? {} : { step: row.step }),
-  ...(row.attempt === null ? {} : { attempt: row.attempt }),
-  ...(row.data === null ? {} : { data: JSON.parse(row.data) as unknown }),
-});
 
 /** A connection string without its password, for messages. */
 function redact(url: string): string {
@@ -483,11 +425,7 @@ class PostgresStore implements SagaStore {
     if (!Number.isSafeInteger(id)) return undefined;
     const row = (await this.rows<InboxRow>('read', `SELECT * FROM ${this.s}.inbox WHERE id = $1`, [id]))[0];
     if (row === undefined) return undefined;
-    return {
-      ...toCommand(row),
-      state: row.state,
-      ...(row.refusal === null ? {} : { refusal: JSON.parse(row.refusal) as CommandRefusal }),
-    };
+    return toSettledCommand(row);
   }
 
   /** One write transaction under the engine lock (refused when open read-only). */

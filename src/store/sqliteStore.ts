@@ -2,9 +2,18 @@ import Database from 'better-sqlite3';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StoreError } from '../definition/errors.js';
-import type { JournalEntry, JournalEntryType } from '../events/JournalEntry.js';
+import type { JournalEntry } from '../events/JournalEntry.js';
 import { checkWrites, type StoredCommandState } from './checkWrites.js';
-import type { CommandBody, CommandRefusal, InboxCommand, SettledCommand } from './InboxCommand.js';
+import type { CommandBody, InboxCommand, SettledCommand } from './InboxCommand.js';
+import {
+  toCommand,
+  toExecution,
+  toJournalEntry,
+  toSettledCommand,
+  type ExecutionRow,
+  type InboxRow,
+  type JournalRow,
+} from './storeRows.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import type {
   ClaimResult,
@@ -50,22 +59,6 @@ export interface SqliteSagaStore extends SagaStore {
   announce(address: string): void;
 }
 
-interface ExecutionRow {
-  id: string;
-  saga: string;
-  version: number;
-  definition_hash: string;
-  status: ExecutionStatus;
-  snapshot: string;
-  revision: number;
-  last_seq: number;
-  idempotency_key: string | null;
-  created_at: number;
-  updated_at: number;
-  wake_at: number | null;
-  parked: number;
-}
-
 interface PositionRow {
   revision: number;
   lastSeq: number;
@@ -74,61 +67,11 @@ interface PositionRow {
   wakeAt: number | null;
 }
 
-interface InboxRow {
-  id: number;
-  execution_id: string;
-  body: string;
-  at: number;
-  state: SettledCommand['state'];
-  refusal: string | null;
-}
-
 interface FeedRow {
   position: number;
   execution_id: string;
   saga: string;
 }
-
-interface JournalRow {
-  seq: number;
-  at: number;
-  type: JournalEntryType;
-  step: string | null;
-  attempt: number | null;
-  data: string | null;
-}
-
-const toExecution = (row: ExecutionRow): StoredExecution => ({
-  id: row.id,
-  saga: row.saga,
-  version: row.version,
-  definitionHash: row.definition_hash,
-  status: row.status,
-  snapshot: row.snapshot,
-  revision: row.revision,
-  lastSeq: row.last_seq,
-  idempotencyKey: row.idempotency_key,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-  wakeAt: row.wake_at,
-  parked: row.parked === 1,
-});
-
-const toCommand = (row: InboxRow): InboxCommand => ({
-  id: row.id,
-  executionId: row.execution_id,
-  body: JSON.parse(row.body) as CommandBody,
-  at: row.at,
-});
-
-const toJournalEntry = (row: JournalRow): JournalEntry => ({
-  seq: row.seq,
-  at: row.at,
-  type: row.type,
-  ...(row.step === null ? {} : { step: row.step }),
-  ...(row.attempt === null ? {} : { attempt: row.attempt }),
-  ...(row.data === null ? {} : { data: JSON.parse(row.data) as unknown }),
-});
 
 class SqliteStore implements SqliteSagaStore {
   private db: Database.Database | undefined;
@@ -348,11 +291,7 @@ class SqliteStore implements SqliteSagaStore {
     const { statements } = this.ready();
     const row = this.guard('read', () => statements.command.get(id) as InboxRow | undefined);
     if (row === undefined) return undefined;
-    return {
-      ...toCommand(row),
-      state: row.state,
-      ...(row.refusal === null ? {} : { refusal: JSON.parse(row.refusal) as CommandRefusal }),
-    };
+    return toSettledCommand(row);
   }
 
   async countByStatus(): Promise<StatusCount[]> {
