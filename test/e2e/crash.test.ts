@@ -7,7 +7,7 @@ import { SagaEngine, type ExecutionView } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { BACKOFF_MS, expectedStatus } from './crashPlan.js';
-import { sleep, startWorker } from './processes.js';
+import { killRepeatedly, sleep, startWorker } from './processes.js';
 
 const SAGAS = 300;
 const MIN_KILLS = 25;
@@ -23,25 +23,12 @@ describe('crash safety', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sagachart-crash-'));
     const engineDb = join(dir, 'engine.db');
     const ledgerDb = join(dir, 'ledger.db');
-    let kills = 0;
-    for (let run = 0; run < 200; run += 1) {
-      const worker = startWorker(['orders', engineDb, ledgerDb, String(SAGAS)]);
-      await worker.ready;
-      if (kills < MIN_KILLS) {
-        const exited = await Promise.race([worker.exit, sleep(30 + Math.random() * 170).then(() => undefined)]);
-        if (exited === undefined) {
-          worker.child.kill('SIGKILL');
-          expect(await worker.exit).toBe('SIGKILL');
-          kills += 1;
-          continue;
-        }
-        expect(exited, worker.output()).toBe(0);
-        // All settled before enough kills: a run that finishes quickly kills nothing more.
-        break;
-      }
-      expect(await worker.exit, worker.output()).toBe(0);
-      break;
-    }
+    // All settled before enough kills: a run that finishes quickly kills nothing more.
+    const kills = await killRepeatedly(
+      ['orders', engineDb, ledgerDb, String(SAGAS)],
+      MIN_KILLS,
+      () => 30 + Math.random() * 170,
+    );
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
 
     // Read what happened, from the engine's store and the participants' own ledger.

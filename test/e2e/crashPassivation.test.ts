@@ -7,7 +7,7 @@ import { SagaEngine } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { sqliteLedgers } from '../fixtures/sqliteLedgers.js';
 import { APPROVAL_TIMEOUT_MS, expectedParkedStatus, parkedPlan, parkedSagas } from './parkedSagas.js';
-import { sleep, startWorker } from './processes.js';
+import { killRepeatedly } from './processes.js';
 
 const SAGAS = 120;
 const MIN_KILLS = 15;
@@ -17,25 +17,12 @@ describe('crash safety of passivation', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sagachart-parked-'));
     const engineDb = join(dir, 'engine.db');
     const ledgerDb = join(dir, 'ledger.db');
-    let kills = 0;
-    for (let run = 0; run < 200; run += 1) {
-      const worker = startWorker(['parked', engineDb, ledgerDb, String(SAGAS)]);
-      await worker.ready;
-      if (kills < MIN_KILLS) {
-        // Kill while executions park, wake, take commands and back off.
-        const exited = await Promise.race([worker.exit, sleep(40 + Math.random() * 360).then(() => undefined)]);
-        if (exited === undefined) {
-          worker.child.kill('SIGKILL');
-          expect(await worker.exit).toBe('SIGKILL');
-          kills += 1;
-          continue;
-        }
-        expect(exited, worker.output()).toBe(0);
-        break;
-      }
-      expect(await worker.exit, worker.output()).toBe(0);
-      break;
-    }
+    // Kill while executions park, wake, take commands and back off.
+    const kills = await killRepeatedly(
+      ['parked', engineDb, ledgerDb, String(SAGAS)],
+      MIN_KILLS,
+      () => 40 + Math.random() * 360,
+    );
     expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
 
     const { ledgers, db: ledgerHandle } = sqliteLedgers(ledgerDb);

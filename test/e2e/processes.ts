@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 export const WORKER = join(import.meta.dirname, 'crashWorker.ts');
 
@@ -58,3 +59,30 @@ export function startWorker(args: string[]): WorkerRun {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs the worker with `args` again and again, SIGKILLing it `killAfterMs()` after it is ready,
+ * until it was killed `minKills` times; then lets one run finish (exit 0). Returns the kills.
+ * A run that finishes before its kill ends the loop early (then fewer kills are returned).
+ */
+export async function killRepeatedly(args: string[], minKills: number, killAfterMs: () => number): Promise<number> {
+  let kills = 0;
+  for (let run = 0; run < 200; run += 1) {
+    const worker = startWorker(args);
+    await worker.ready;
+    if (kills < minKills) {
+      const exited = await Promise.race([worker.exit, sleep(killAfterMs()).then(() => undefined)]);
+      if (exited === undefined) {
+        worker.child.kill('SIGKILL');
+        expect(await worker.exit).toBe('SIGKILL');
+        kills += 1;
+        continue;
+      }
+      expect(exited, worker.output()).toBe(0);
+      break;
+    }
+    expect(await worker.exit, worker.output()).toBe(0);
+    break;
+  }
+  return kills;
+}
