@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defineSaga, memoryStore, SagaEngine, step, type ExecutionWrite, type SagaStore } from '../src/index.js';
 import { GroupCommitter } from '../src/runtime/GroupCommitter.js';
+import { durabilityCheck, slowStore } from './fixtures/slowStore.js';
 import { write } from './fixtures/storeWrites.js';
 
 /** A memory store that records each batch: which executions, and when (by the fake clock). */
@@ -129,29 +130,10 @@ describe('group commit window', () => {
 
 describe('group commit window and write-ahead', () => {
   it('should start each step only after its state is durable while batches wait for each other', async () => {
-    const inner = memoryStore();
-    let batches = 0;
-    let biggest = 0;
-    const store = Object.assign(Object.create(inner) as SagaStore, {
-      async commit(writes: readonly ExecutionWrite[]): Promise<void> {
-        batches += 1;
-        biggest = Math.max(biggest, writes.length);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-        return inner.commit(writes);
-      },
-    });
+    const store = slowStore(2);
     const seen: string[] = [];
-    const check =
-      (name: string, previous?: string) =>
-      async ({ executionId, attempt }: { executionId: string; attempt: number }) => {
-        const journal = await store.journal(executionId);
-        const started = journal.some((e) => e.type === 'StepStarted' && e.step === name && e.attempt === attempt);
-        const before = previous === undefined || journal.some((e) => e.type === 'StepCompleted' && e.step === previous);
-        seen.push(`${name}:${started && before ? 'durable' : 'NOT durable'}`);
-        // Each step ends in a later tick, as real I/O does, so executions drift apart.
-        await new Promise((resolve) => setImmediate(resolve));
-        return name;
-      };
+    // Each step ends in a later tick, as real I/O does, so executions drift apart.
+    const check = durabilityCheck(store, seen, { laterTick: true });
     const saga = defineSaga({
       name: 'write-ahead-window',
       version: 1,
@@ -179,7 +161,7 @@ describe('group commit window and write-ahead', () => {
     }
     expect(seen).toHaveLength(24);
     expect(seen.filter((s) => s.endsWith('NOT durable'))).toEqual([]);
-    expect(biggest).toBeGreaterThan(1);
-    expect(batches).toBeGreaterThan(0);
+    expect(store.biggestBatch).toBeGreaterThan(1);
+    expect(store.commits).toBeGreaterThan(0);
   });
 });

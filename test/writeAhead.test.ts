@@ -1,43 +1,17 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineSaga, memoryStore, step, StoreError, type ExecutionWrite, type SagaStore } from '../src/index.js';
+import { defineSaga, memoryStore, step, StoreError } from '../src/index.js';
 import { GroupCommitter } from '../src/runtime/GroupCommitter.js';
 import { startEngine } from './fixtures/engine.js';
+import { durabilityCheck, slowStore } from './fixtures/slowStore.js';
 import { write } from './fixtures/storeWrites.js';
 import { until } from './fixtures/until.js';
-
-/** A memory store whose commits take a while, as a disk's do, and can be told to fail. */
-function slowStore(delayMs: number): SagaStore & { failNext: number; commits: number } {
-  const inner = memoryStore();
-  const store = Object.assign(Object.create(inner) as SagaStore, {
-    failNext: 0,
-    commits: 0,
-    async commit(writes: readonly ExecutionWrite[]): Promise<void> {
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      store.commits += 1;
-      if (store.failNext > 0) {
-        store.failNext -= 1;
-        throw new Error('disk full');
-      }
-      return inner.commit(writes);
-    },
-  });
-  return store;
-}
 
 describe('write-ahead', () => {
   it('should start each step only after the state that announces it, and the previous output, are durable', async () => {
     const store = slowStore(15);
     const seen: string[] = [];
-    const check =
-      (name: string, previous?: string) =>
-      async ({ executionId, attempt }: { executionId: string; attempt: number }) => {
-        const journal = await store.journal(executionId);
-        const started = journal.some((e) => e.type === 'StepStarted' && e.step === name && e.attempt === attempt);
-        const before = previous === undefined || journal.some((e) => e.type === 'StepCompleted' && e.step === previous);
-        seen.push(`${name}:${started && before ? 'durable' : 'NOT durable'}`);
-        return name;
-      };
+    const check = durabilityCheck(store, seen);
     const saga = defineSaga({
       name: 'write-ahead',
       version: 1,
