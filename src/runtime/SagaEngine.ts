@@ -34,14 +34,7 @@ import { buildExecutionWrite } from './buildExecutionWrite.js';
 import { Passivator } from './Passivator.js';
 import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
 import { SettleWaiters } from './SettleWaiters.js';
-import {
-  canonicalJson,
-  checkedInput,
-  checkSameStart,
-  StartClaims,
-  storedInputJson,
-  type StartRequest,
-} from './startRequest.js';
+import { checkedInput, checkSameStart, StartClaims, storedInput, type StartRequest } from './startRequest.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
@@ -182,7 +175,7 @@ export class SagaEngine {
     const raw = checkedInput(registered.definition, input);
     const request: StartRequest = {
       saga: registered.definition.name,
-      inputJson: canonicalJson(raw) ?? 'null',
+      input: raw,
       executionId: options.executionId ?? randomUUID(),
       idempotencyKey: options.idempotencyKey,
     };
@@ -316,7 +309,7 @@ export class SagaEngine {
     const id = request.executionId;
     const existing = await this.findExisting(id, options.idempotencyKey);
     if (existing !== undefined) {
-      checkSameStart(request, { id: existing.id, saga: existing.saga, inputJson: storedInputJson(existing) });
+      checkSameStart(request, { id: existing.id, saga: existing.saga, input: storedInput(existing) });
       return { id: existing.id, existing: true };
     }
     const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;

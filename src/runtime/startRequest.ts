@@ -7,14 +7,14 @@ import type { ExecuteResult } from './SagaEngineOptions.js';
 /** What a start asked for, to compare with an earlier start under the same id or key. */
 export interface StartRequest {
   readonly saga: string;
-  /** The raw input as canonical JSON (keys sorted). */
-  readonly inputJson: string;
+  /** The raw input (plain JSON); compared as canonical JSON only when an id or key is reused. */
+  readonly input: unknown;
   readonly executionId: string;
   readonly idempotencyKey: string | undefined;
 }
 
 /** JSON with object keys sorted, so two equal plain values give the same text. @internal */
-export function canonicalJson(value: unknown): string | undefined {
+function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'object' && v !== null && !Array.isArray(v)
       ? Object.fromEntries(
@@ -37,14 +37,14 @@ function claimText(request: StartRequest, existingId: string): string {
  *
  * @internal
  */
-export function checkSameStart(request: StartRequest, existing: { id: string; saga: string; inputJson: string }): void {
+export function checkSameStart(request: StartRequest, existing: { id: string; saga: string; input: unknown }): void {
   if (existing.saga !== request.saga) {
     throw new InvalidOperationError(
       `The ${claimText(request, existing.id)} is already used by execution "${existing.id}" of saga "${existing.saga}", not "${request.saga}"`,
       { executionId: existing.id },
     );
   }
-  if (existing.inputJson !== request.inputJson) {
+  if (canonicalJson(existing.input) !== canonicalJson(request.input)) {
     throw new InvalidOperationError(
       `The ${claimText(request, existing.id)} is already used by execution "${existing.id}" with a different input; ` +
         'use a new id or key for a new request',
@@ -53,10 +53,10 @@ export function checkSameStart(request: StartRequest, existing: { id: string; sa
   }
 }
 
-/** The raw input an execution was started with, as canonical JSON. @internal */
-export function storedInputJson(stored: StoredExecution): string {
+/** The raw input an execution was started with. @internal */
+export function storedInput(stored: StoredExecution): unknown {
   const snapshot = JSON.parse(stored.snapshot) as { context?: { input?: unknown } };
-  return canonicalJson(snapshot.context?.input) ?? 'null';
+  return snapshot.context?.input;
 }
 
 /**
