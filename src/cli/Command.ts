@@ -6,7 +6,7 @@ import { describeHolder } from '../store/sqliteLock.js';
 import { sqliteFileHolder } from '../store/sqliteStore.js';
 import { CliError } from './CliError.js';
 import { localClient } from './localClient.js';
-import { isPostgresUrl } from './storeFor.js';
+import { databaseLabel, isPostgresUrl } from './storeFor.js';
 import { remoteClient } from './remoteClient.js';
 import type { SagaClient } from './SagaClient.js';
 
@@ -108,7 +108,7 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
     return remoteClient(holder.address, token);
   }
   // A file is relative to the working directory: say which file that is, every time.
-  io?.err(`database: ${isPostgresUrl(file) ? file.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : resolve(file)}`);
+  io?.err(`database: ${databaseLabel(file)}`);
   const machines = str(values, 'machines') ?? defaultMachinesDir();
   const client = await localClient({ db: file, machines, createDir: db === undefined });
   const sagas = client.engine.sagas().map((s) => `${s.name} v${s.version}`);

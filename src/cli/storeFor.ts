@@ -1,4 +1,9 @@
+import { resolve } from 'node:path';
+import { redactUrl } from '../store/redactUrl.js';
 import type { SagaStore } from '../store/SagaStore.js';
+
+/** How `--db` is shown: a URL without its password, a file as its absolute path. */
+export const databaseLabel = (db: string): string => (isPostgresUrl(db) ? redactUrl(db) : resolve(db));
 
 /** Whether `--db` names a PostgreSQL database rather than a SQLite file. */
 export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.test(db);

@@ -21,8 +21,6 @@ export function createSagaGuards(plan: SagaPlan) {
       if (planned === undefined || isPermanent(event.error)) return false;
       return (context.compensationAttempts[step] ?? 0) < planned.compensationRetry.maxAttempts;
     },
-    beforePivot: ({ context }: GuardArgs): boolean =>
-      plan.pivot === undefined || !context.completed.includes(plan.pivot),
     cancellable: ({ context }: GuardArgs): boolean =>
       context.reason === null && (plan.pivot === undefined || !context.completed.includes(plan.pivot)),
     isCompleted: ({ context }: GuardArgs, { step }: { step: string }): boolean => context.completed.includes(step),

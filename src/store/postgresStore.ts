@@ -15,6 +15,7 @@ import {
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import { PostgresEngineLock } from './postgresLock.js';
 import { POSTGRES_MIGRATIONS } from './postgresSchema.js';
+import { redactUrl } from './redactUrl.js';
 import type {
   ClaimResult,
   ExecutionWrite,
@@ -52,17 +53,6 @@ const types = {
     oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-/** A connection string without its password, for messages. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the given PostgreSQL URL';
-  }
-}
-
 class PostgresStore implements SagaStore {
   private poolOrUndefined: pg.Pool | undefined;
   /** Makes the pool when the store was given a URL: opened on init, ended on close, reopened. */
@@ -91,7 +81,7 @@ class PostgresStore implements SagaStore {
         pool.on('error', () => undefined);
         return pool;
       };
-      this.where = `PostgreSQL store ${redact(urlOrPool)} (schema ${schema})`;
+      this.where = `PostgreSQL store ${redactUrl(urlOrPool)} (schema ${schema})`;
     } else {
       this.makePool = undefined;
       this.poolOrUndefined = urlOrPool;

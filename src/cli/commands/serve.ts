@@ -1,11 +1,11 @@
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SagaEngine } from '../../runtime/SagaEngine.js';
 import { loadSagas } from '../../server/loadSagas.js';
 import { parseCorsOrigin } from '../../server/originPolicy.js';
 import { startServer } from '../../server/startServer.js';
-import { isPostgresUrl, storeFor } from '../storeFor.js';
+import { databaseLabel, storeFor } from '../storeFor.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
 import { startOtlp } from '../otlp.js';
@@ -101,7 +101,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     });
     // CLI commands on this file find the server in its lock and go through it.
     store.announce?.(running.url);
-    const where = isPostgresUrl(db) ? db.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : resolve(db);
+    const where = databaseLabel(db);
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${where}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
