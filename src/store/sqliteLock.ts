@@ -69,6 +69,8 @@ export function describeHolder(holder: LockHolder, now = Date.now()): string {
 export class SqliteEngineLock {
   readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Prepared once: the check runs inside every commit. */
+  private holderRow: Database.Statement | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -108,7 +110,8 @@ export class SqliteEngineLock {
 
   /** Inside a commit's transaction: refuses to write when another engine took the file over. */
   assertHeld(): void {
-    const row = this.db.prepare('SELECT * FROM engine_lock WHERE id = 1').get() as LockRow | undefined;
+    this.holderRow ??= this.db.prepare('SELECT * FROM engine_lock WHERE id = 1');
+    const row = this.holderRow.get() as LockRow | undefined;
     if (row?.holder === this.id) return;
     const now = row === undefined ? 'no engine holds it now' : `now held by ${describeHolder(toHolder(row))}`;
     throw new StoreError(
