@@ -30,6 +30,7 @@ function finished(i: number): ExecutionWrite {
       updatedAt: 1_700_000_000_000 + i,
       wakeAt: null,
       parked: false,
+      fence: 1,
     },
     journal: Array.from({ length: JOURNAL_PER_EXECUTION }, (_, s) => ({
       seq: s + 1,

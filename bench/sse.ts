@@ -1,7 +1,7 @@
 // Live streams under load: throughput with many SSE readers, memory with stalled ones.
 // Part of `npm run bench`; alone: `node --import tsx bench/sse.ts --tiny` (a smoke run).
 import { fork, type ChildProcess } from 'node:child_process';
-import { Agent, get, request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,9 +28,9 @@ interface Server {
   stop(): Promise<void>;
 }
 
-async function startServerProcess(): Promise<Server> {
+async function startServerProcess(extraExecArgv: readonly string[] = []): Promise<Server> {
   const child: ChildProcess = fork(join(import.meta.dirname, 'sseServer.ts'), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...extraExecArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -97,21 +97,42 @@ async function postExecutions(server: Server, total: number, offset: number): Pr
   return total / ((performance.now() - started) / 1000);
 }
 
-/** SSE clients that read and discard everything. */
-function readers(url: string, n: number): Promise<{ close: () => void; bytes: () => number }> {
+/**
+ * SSE clients that read and discard everything, as cheaply as a load
+ * generator can: raw sockets reading into one reused buffer (no HTTP parsing,
+ * no allocation per read), so the readers take as little as possible of the
+ * cores they share with the server. `gzip` asks for a compressed stream, as
+ * browsers do.
+ */
+function readers(url: string, n: number, gzip = true): Promise<{ close: () => void; bytes: () => number }> {
+  const { hostname, port } = new URL(url);
   let bytes = 0;
   let open = 0;
-  const requests: ReturnType<typeof get>[] = [];
+  const scratch = Buffer.allocUnsafe(64 * 1024);
+  const sockets: Socket[] = [];
+  const accept = gzip ? 'Accept-Encoding: gzip\r\n' : '';
   return new Promise((resolve, reject) => {
     for (let i = 0; i < n; i += 1) {
-      const req = get(`${url}/api/stream`, { agent: false }, (res) => {
-        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        res.on('error', () => undefined);
-        open += 1;
-        if (open === n) resolve({ close: () => requests.forEach((r) => r.destroy()), bytes: () => bytes });
+      let first = true;
+      const socket = connect({
+        host: hostname,
+        port: Number(port),
+        onread: {
+          buffer: scratch,
+          callback: (size: number) => {
+            bytes += size;
+            if (first) {
+              first = false;
+              open += 1;
+              if (open === n) resolve({ close: () => sockets.forEach((s) => s.destroy()), bytes: () => bytes });
+            }
+            return true;
+          },
+        },
       });
-      req.on('error', reject);
-      requests.push(req);
+      socket.on('error', reject);
+      socket.write(`GET /api/stream HTTP/1.1\r\nHost: ${hostname}:${port}\r\n${accept}\r\n`);
+      sockets.push(socket);
     }
   });
 }
@@ -131,27 +152,97 @@ function stalledClients(url: string, n: number): Socket[] {
 type Rss = { rss: number; sse: { clients: number; dropped: number } };
 const MB = 1024 * 1024;
 
+const median = (xs: readonly number[]): number => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** One timed run: sagas/s, and the cores the server and this (client) process kept busy meanwhile. */
+interface Measured {
+  readonly rate: number;
+  readonly serverCores: number;
+  readonly clientCores: number;
+}
+
+async function measured(server: Server, total: number, offset: number): Promise<Measured> {
+  type Cpu = { micros: number };
+  const serverBefore = (await server.ask<Cpu>({ type: 'cpu' }, 'cpu')).micros;
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  const rate = await postExecutions(server, total, offset);
+  const wall = (performance.now() - started) * 1000;
+  const client = process.cpuUsage(clientBefore);
+  const serverAfter = (await server.ask<Cpu>({ type: 'cpu' }, 'cpu')).micros;
+  return { rate, serverCores: (serverAfter - serverBefore) / wall, clientCores: (client.user + client.system) / wall };
+}
+
+/** Readers that ask for a gzipped stream (as browsers do) and readers that do not. */
+type Readers = 'gzip' | 'plain';
+
+export interface SseThroughput {
+  readonly alone: readonly Measured[];
+  readonly watched: Readonly<Record<Readers, readonly Measured[]>>;
+  /** Bytes the readers received in one round. */
+  readonly bytes: Readonly<Record<Readers, number>>;
+  readonly dropped: number;
+}
+
+/**
+ * Throughput without and with `sizes.readers` reading clients, on one server,
+ * in interleaved rounds (alone, gzip readers, plain readers, alone, ...) so
+ * drift on a shared machine hits every variant alike. `serverArgs` go to the
+ * server's node (e.g. `--cpu-prof`).
+ */
+export async function sseThroughput(
+  sizes: SseBenchSizes,
+  rounds: number,
+  serverArgs: readonly string[] = [],
+): Promise<SseThroughput> {
+  const server = await startServerProcess(serverArgs);
+  let done = Math.max(20, Math.round(sizes.executions / 10));
+  await postExecutions(server, done, 0); // warm-up
+  const alone: Measured[] = [];
+  const watched: Record<Readers, Measured[]> = { gzip: [], plain: [] };
+  const bytes: Record<Readers, number> = { gzip: 0, plain: 0 };
+  for (let r = 0; r < rounds; r += 1) {
+    alone.push(await measured(server, sizes.executions, done));
+    done += sizes.executions;
+    for (const kind of ['gzip', 'plain'] as const) {
+      const clients = await readers(server.url, sizes.readers, kind === 'gzip');
+      watched[kind].push(await measured(server, sizes.executions, done));
+      done += sizes.executions;
+      bytes[kind] += clients.bytes() / rounds;
+      clients.close();
+    }
+  }
+  const { sse } = await server.ask<Rss>({ type: 'rss' }, 'rss');
+  await server.stop();
+  return { alone, watched, bytes, dropped: sse.dropped };
+}
+
+const rateOf = (ms: readonly Measured[]) => median(ms.map((m) => m.rate));
+const cores = (ms: readonly Measured[]) =>
+  `${round(median(ms.map((m) => m.serverCores)), 2)} / ${round(median(ms.map((m) => m.clientCores)), 2)}`;
+const serverMs = (ms: readonly Measured[]) => round(median(ms.map((m) => (1000 * m.serverCores) / m.rate)), 2);
+
 /** Runs both measurements and returns the markdown lines for BENCHMARKS.md. */
-export async function sseBenchmarks(sizes: SseBenchSizes = FULL_SIZES): Promise<string[]> {
+export async function sseBenchmarks(sizes: SseBenchSizes = FULL_SIZES, rounds = 3): Promise<string[]> {
   const lines: string[] = [];
   {
-    const server = await startServerProcess();
-    await postExecutions(server, Math.max(20, Math.round(sizes.executions / 10)), 0); // warm-up
-    let done = Math.max(20, Math.round(sizes.executions / 10));
-    const alone = await postExecutions(server, sizes.executions, done);
-    done += sizes.executions;
-    const clients = await readers(server.url, sizes.readers);
-    const watched = await postExecutions(server, sizes.executions, done);
-    const { sse } = await server.ask<Rss>({ type: 'rss' }, 'rss');
-    clients.close();
-    await server.stop();
+    const { alone, watched, bytes, dropped } = await sseThroughput(sizes, rounds);
+    const a = rateOf(alone);
+    const row = (what: string, ms: readonly Measured[]) =>
+      `| ${what} | ${round(rateOf(ms))}${ms === alone ? '' : ` (${round(rateOf(ms) / a, 2)}×)`} | ${cores(ms)} | ${serverMs(ms)} |`;
     lines.push(
-      `| ${sizes.executions} POSTed executions (four steps), concurrency ${CONCURRENCY} | sagas/s |`,
-      '|---|---:|',
-      `| no SSE client | ${round(alone)} |`,
-      `| ${sizes.readers} SSE clients reading /api/stream | ${round(watched)} (${round(watched / alone, 2)}×) |`,
+      `| ${sizes.executions} POSTed executions (four steps), concurrency ${CONCURRENCY} | sagas/s | CPU server / readers (cores) | server CPU ms a saga |`,
+      '|---|---:|---:|---:|',
+      row('no SSE client', alone),
+      row(`${sizes.readers} SSE clients reading /api/stream, gzip (as browsers ask)`, watched.gzip),
+      row(`${sizes.readers} SSE clients reading /api/stream, uncompressed`, watched.plain),
       '',
-      `The readers received ${round(clients.bytes() / MB, 1)} MB; ${sse.dropped} were dropped.`,
+      `Medians of ${rounds} interleaved rounds on one server. The readers received ${round(bytes.gzip / MB, 1)} MB ` +
+        `a round gzipped, ${round(bytes.plain / MB, 1)} MB uncompressed; ${dropped} were dropped.`,
       '',
     );
   }
@@ -185,7 +276,42 @@ export async function sseBenchmarks(sizes: SseBenchSizes = FULL_SIZES): Promise<
   return lines;
 }
 
+/** `--throughput` runs only the first measurement: `--rounds N --readers N --executions N --server-arg ARG...`. */
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const lines = await sseBenchmarks(process.argv.includes('--tiny') ? TINY_SIZES : FULL_SIZES);
-  console.log(lines.join('\n'));
+  const base = process.argv.includes('--tiny') ? TINY_SIZES : FULL_SIZES;
+  const sizes = {
+    ...base,
+    readers: Number(option('readers') ?? base.readers),
+    executions: Number(option('executions') ?? base.executions),
+  };
+  const rounds = Number(option('rounds') ?? 3);
+  if (process.argv.includes('--throughput')) {
+    const serverArgs = process.argv.flatMap((arg, i) => (process.argv[i - 1] === '--server-arg' ? [arg] : []));
+    const { alone, watched, bytes, dropped } = await sseThroughput(sizes, rounds, serverArgs);
+    const show = (m: Measured | undefined) =>
+      m === undefined
+        ? ''
+        : `${round(m.rate)}/s (server ${round(m.serverCores, 2)}, readers ${round(m.clientCores, 2)} cores; ` +
+          `server ${round((1000 * m.serverCores) / m.rate, 2)} ms CPU a saga)`;
+    for (let r = 0; r < rounds; r += 1) {
+      console.log(`round ${r + 1}: alone ${show(alone[r])}`);
+      console.log(`         gzip readers ${show(watched.gzip[r])}`);
+      console.log(`         plain readers ${show(watched.plain[r])}`);
+    }
+    const a = rateOf(alone);
+    for (const kind of ['gzip', 'plain'] as const) {
+      console.log(
+        `median ${kind}: ${round(rateOf(watched[kind]))}/s vs ${round(a)}/s alone = ${round(rateOf(watched[kind]) / a, 2)}×; ` +
+          `server CPU ${serverMs(watched[kind])} vs ${serverMs(alone)} ms a saga; ${round(bytes[kind] / MB, 1)} MB a round`,
+      );
+    }
+    console.log(`${dropped} readers dropped`);
+  } else {
+    console.log((await sseBenchmarks(sizes, rounds)).join('\n'));
+  }
 }

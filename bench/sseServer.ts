@@ -8,7 +8,7 @@ import { startServer } from '../src/server/startServer.js';
 import { sqliteStore } from '../src/sqlite.js';
 import { fourSteps } from './sagas.js';
 
-type Request = { type: 'rss'; gc?: boolean } | { type: 'finished'; count: number } | { type: 'stop' };
+type Request = { type: 'rss'; gc?: boolean } | { type: 'cpu' } | { type: 'finished'; count: number } | { type: 'stop' };
 
 const send = (message: unknown) => process.send?.(message);
 const engine = new SagaEngine({
@@ -32,6 +32,12 @@ process.on('message', (message: Request) => {
   if (message.type === 'rss') {
     if (message.gc === true) (globalThis as { gc?: () => void }).gc?.();
     send({ type: 'rss', rss: process.memoryUsage().rss, sse: running.sseStats() });
+  } else if ((message as { type: string }).type === 'env') {
+    Object.assign(process.env, (message as unknown as { env: Record<string, string> }).env);
+    send({ type: 'env' });
+  } else if (message.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    send({ type: 'cpu', micros: user + system, sse: running.sseStats() });
   } else if (message.type === 'finished') {
     if (finished >= message.count) send({ type: 'finished' });
     else waiting.push({ count: message.count, resolve: () => send({ type: 'finished' }) });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { awaitEvent, defineSaga, PermanentError, stepsFor } from '../src/index.js';
-import { faultKnobs, injectFault } from './participants/faults.js';
+import { faultKnobs } from './participants/faults.js';
 import { Ledger, stepKeyOf } from './participants/ledger.js';
 
 /** The bank's services: credit bureau, a funds reservation book, the loan ledger and a mailer. */
@@ -16,11 +16,21 @@ export function createBank() {
 
 export type Bank = ReturnType<typeof createBank>;
 
+/** The names `failAt` can make fail: each step's participant call and each compensation's. */
+export const loanFaults = faultKnobs([
+  'checkCredit',
+  'reserveFunds',
+  'releaseFunds',
+  'disburseFunds',
+  'notifyApplicant',
+  'scheduleRepayments',
+]);
+
 const loanInput = z.object({
   applicationId: z.string().min(1),
   applicant: z.string().min(1),
   amount: z.number().positive().max(1_000_000),
-  ...faultKnobs,
+  ...loanFaults.shape,
 });
 
 const decision = z.object({ approved: z.boolean(), underwriter: z.string().min(1), note: z.string().optional() });
@@ -35,8 +45,8 @@ export function loanApprovalSaga(bank: Bank) {
     input: loanInput,
     steps: [
       step('checkCredit', {
-        run: ({ input, idempotencyKey, attempt }) => {
-          injectFault(input, 'checkCredit', attempt);
+        run: ({ input, idempotencyKey, attempt, executionId }) => {
+          loanFaults.inject(input, 'checkCredit', { attempt, executionId });
           return bank.creditChecks.apply(idempotencyKey, () => ({
             score: 600 + ((input.applicant.length * 37) % 200),
           }));
@@ -45,12 +55,12 @@ export function loanApprovalSaga(bank: Bank) {
         retry: { maxAttempts: 3, initialDelayMs: 100 },
       }),
       step('reserveFunds', {
-        run: ({ input, idempotencyKey, attempt }) => {
-          injectFault(input, 'reserveFunds', attempt);
+        run: ({ input, idempotencyKey, attempt, executionId }) => {
+          loanFaults.inject(input, 'reserveFunds', { attempt, executionId });
           return bank.reservations.apply(idempotencyKey, () => ({ amount: input.amount }));
         },
-        compensate: ({ input, idempotencyKey, attempt }) => {
-          injectFault(input, 'releaseFunds', attempt);
+        compensate: ({ input, idempotencyKey, attempt, executionId }) => {
+          loanFaults.inject(input, 'releaseFunds', { attempt, executionId });
           bank.reservations.undo(stepKeyOf(idempotencyKey));
         },
       }),
@@ -65,8 +75,8 @@ export function loanApprovalSaga(bank: Bank) {
       }),
       step('disburseFunds', {
         pivot: true,
-        run: ({ input, idempotencyKey, attempt }) => {
-          injectFault(input, 'disburseFunds', attempt);
+        run: ({ input, idempotencyKey, attempt, executionId }) => {
+          loanFaults.inject(input, 'disburseFunds', { attempt, executionId });
           return bank.loans.apply(idempotencyKey, () => ({
             loanId: `loan-${input.applicationId}`,
             amount: input.amount,
@@ -74,15 +84,15 @@ export function loanApprovalSaga(bank: Bank) {
         },
       }),
       step('notifyApplicant', {
-        run: ({ input, idempotencyKey, attempt }) => {
-          injectFault(input, 'notifyApplicant', attempt);
+        run: ({ input, idempotencyKey, attempt, executionId }) => {
+          loanFaults.inject(input, 'notifyApplicant', { attempt, executionId });
           return bank.letters.apply(idempotencyKey, () => ({ to: input.applicant, text: 'Your loan is paid out.' }));
         },
         retry: { maxAttempts: 5, initialDelayMs: 200, backoffFactor: 2 },
       }),
       step('scheduleRepayments', {
-        run: ({ input, idempotencyKey, attempt }) => {
-          injectFault(input, 'scheduleRepayments', attempt);
+        run: ({ input, idempotencyKey, attempt, executionId }) => {
+          loanFaults.inject(input, 'scheduleRepayments', { attempt, executionId });
           return bank.schedules.apply(idempotencyKey, () => ({
             loanId: `loan-${input.applicationId}`,
             installments: 12,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineSaga, stepsFor } from '../src/index.js';
-import { faultKnobs, injectFault } from './participants/faults.js';
+import { faultKnobs } from './participants/faults.js';
 import { memoryLedgers, stepKeyOf, type LedgerFactory } from './participants/ledger.js';
 
 export interface ShopOptions {
@@ -26,12 +26,24 @@ export function createShop(options: ShopOptions = {}) {
 
 export type Shop = ReturnType<typeof createShop>;
 
+/** The names `failAt` can make fail: each step's participant call and each compensation's. */
+export const orderFaults = faultKnobs([
+  'createOrder',
+  'cancelOrder',
+  'processPayment',
+  'refundPayment',
+  'reserveStock',
+  'releaseStock',
+  'createShipment',
+  'cancelShipment',
+]);
+
 const orderInput = z.object({
   orderId: z.string().min(1),
   customerId: z.string().min(1),
   items: z.array(z.object({ sku: z.string(), qty: z.number().int().positive() })).min(1),
   amount: z.number().positive(),
-  ...faultKnobs,
+  ...orderFaults.shape,
 });
 
 /** The e-commerce saga: order, payment, stock, shipment, each undone in reverse on failure. */
@@ -44,69 +56,75 @@ export function orderFulfillmentSaga(shop: Shop) {
     input: orderInput,
     steps: [
       step('createOrder', {
-        run: async ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'createOrder', attempt);
-          return shop.orders.apply(idempotencyKey, () => ({ orderId: input.orderId, status: 'pending' }));
+          orderFaults.inject(input, 'createOrder', { attempt, executionId });
+          // The fence lets the ledger refuse a call from an engine that was replaced (see README).
+          return shop.orders.apply(idempotencyKey, () => ({ orderId: input.orderId, status: 'pending' }), fence);
         },
         // Each compensation treats "nothing to undo" as success: it also runs when the
         // step's outcome is unknown (timed out or cancelled in flight).
-        compensate: async ({ input, idempotencyKey, attempt }) => {
+        compensate: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'cancelOrder', attempt);
-          shop.orders.undo(stepKeyOf(idempotencyKey));
+          orderFaults.inject(input, 'cancelOrder', { attempt, executionId });
+          shop.orders.undo(stepKeyOf(idempotencyKey), fence);
           return { cancelled: input.orderId };
         },
       }),
       step('processPayment', {
-        run: async ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'processPayment', attempt);
-          return shop.payments.apply(idempotencyKey, () => ({
-            paymentId: `pay-${input.orderId}`,
-            amount: input.amount,
-          }));
+          orderFaults.inject(input, 'processPayment', { attempt, executionId });
+          return shop.payments.apply(
+            idempotencyKey,
+            () => ({ paymentId: `pay-${input.orderId}`, amount: input.amount }),
+            fence,
+          );
         },
-        compensate: async ({ input, idempotencyKey, attempt }) => {
+        compensate: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'refundPayment', attempt);
-          shop.payments.undo(stepKeyOf(idempotencyKey));
+          orderFaults.inject(input, 'refundPayment', { attempt, executionId });
+          shop.payments.undo(stepKeyOf(idempotencyKey), fence);
         },
         retry: { maxAttempts: 3, initialDelayMs: 200, backoffFactor: 2 },
         compensationRetry: { maxAttempts: 5, initialDelayMs: 200, backoffFactor: 2 },
       }),
       step('reserveStock', {
-        run: async ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'reserveStock', attempt);
-          return shop.reservations.apply(idempotencyKey, () => {
-            for (const { sku, qty } of input.items) {
-              const left = shop.stock[sku] ?? 0;
-              if (left < qty) throw new Error(`Out of stock: ${sku} (${left} left, ${qty} wanted)`);
-            }
-            for (const { sku, qty } of input.items) shop.stock[sku] = (shop.stock[sku] ?? 0) - qty;
-            return { reservationId: `res-${input.orderId}`, items: input.items };
-          });
+          orderFaults.inject(input, 'reserveStock', { attempt, executionId });
+          return shop.reservations.apply(
+            idempotencyKey,
+            () => {
+              for (const { sku, qty } of input.items) {
+                const left = shop.stock[sku] ?? 0;
+                if (left < qty) throw new Error(`Out of stock: ${sku} (${left} left, ${qty} wanted)`);
+              }
+              for (const { sku, qty } of input.items) shop.stock[sku] = (shop.stock[sku] ?? 0) - qty;
+              return { reservationId: `res-${input.orderId}`, items: input.items };
+            },
+            fence,
+          );
         },
-        compensate: async ({ input, idempotencyKey, attempt }) => {
+        compensate: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'releaseStock', attempt);
+          orderFaults.inject(input, 'releaseStock', { attempt, executionId });
           // The reservation holds exactly the input's items (its result may be unknown).
-          if (shop.reservations.undo(stepKeyOf(idempotencyKey))) {
+          if (shop.reservations.undo(stepKeyOf(idempotencyKey), fence)) {
             for (const { sku, qty } of input.items) shop.stock[sku] = (shop.stock[sku] ?? 0) + qty;
           }
         },
       }),
       step('createShipment', {
-        run: async ({ input, idempotencyKey, attempt }) => {
+        run: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'createShipment', attempt);
-          return shop.shipments.apply(idempotencyKey, () => ({ trackingNo: `TRK-${input.orderId}` }));
+          orderFaults.inject(input, 'createShipment', { attempt, executionId });
+          return shop.shipments.apply(idempotencyKey, () => ({ trackingNo: `TRK-${input.orderId}` }), fence);
         },
-        compensate: async ({ input, idempotencyKey, attempt }) => {
+        compensate: async ({ input, idempotencyKey, attempt, fence, executionId }) => {
           await shop.latency();
-          injectFault(input, 'cancelShipment', attempt);
-          shop.shipments.undo(stepKeyOf(idempotencyKey));
+          orderFaults.inject(input, 'cancelShipment', { attempt, executionId });
+          shop.shipments.undo(stepKeyOf(idempotencyKey), fence);
         },
         timeoutMs: 10_000,
       }),

@@ -4,6 +4,10 @@ export { step } from './definition/step.js';
 export { awaitEvent } from './definition/awaitEvent.js';
 export { parallel } from './definition/parallel.js';
 export { stepsFor } from './definition/stepsFor.js';
+export { remote } from './remote/remote.js';
+export { defineChoreography } from './choreography/defineChoreography.js';
+export { compileChoreography, CHOREOGRAPHY_TIMEOUT } from './choreography/compileChoreography.js';
+export { commandMessageId } from './remote/RemoteCommand.js';
 export {
   SagaError,
   SagaDefinitionError,
@@ -13,6 +17,7 @@ export {
   InvalidOperationError,
   DefinitionMismatchError,
   StoreError,
+  LeaseLostError,
   PermanentError,
   StepTimeoutError,
 } from './definition/errors.js';
@@ -41,6 +46,17 @@ export type {
   StepDefinition,
   StepOptions,
 } from './definition/types.js';
+export type { RemoteCall, RemotePayload, RemoteStepFunction } from './remote/remote.js';
+export type { RemoteCommand, RemoteFailure, RemoteReply } from './remote/RemoteCommand.js';
+export type { RemoteStepsPort } from './runtime/RemoteSteps.js';
+export type {
+  ChoreographyDefinition,
+  ChoreographyEvent,
+  ChoreographyOptions,
+  ChoreographyStage,
+} from './choreography/defineChoreography.js';
+export type { ChoreographyContext, ChoreographyFlag } from './choreography/compileChoreography.js';
+export type { OutboxMessage } from './store/OutboxMessage.js';
 export type { InputIssue, SagaErrorContext } from './definition/errors.js';
 export type { ErrorRecord, FailurePoint, SagaContext, SagaMachineInput } from './compile/sagaContext.js';
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './runtime/SagaEngine.js';
@@ -60,12 +76,17 @@ export type {
 export type {
   ClaimedExecution,
   ClaimResult,
+  CommitResult,
+  EngineInfo,
   ExecutionStatus,
   ExecutionWrite,
   FeedEntry,
   ListPage,
   ListQuery,
+  OwnershipListener,
+  OwnershipStats,
   SagaStore,
   StatusCount,
   StoredExecution,
+  StoreOwnership,
 } from './store/SagaStore.js';

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { postgresStore } from '../src/postgres.js';
 import { sqliteStore } from '../src/sqlite.js';
@@ -76,7 +76,7 @@ describe('the sagachart binary', () => {
     expect(retried.code).toBe(3);
     expect(retried.out).toContain('q-1: Failed');
     expect(cli(['retry', 'q-1', '--wait'], first.db).code).toBe(3);
-  });
+  }, 90_000);
 
   it('should say where the database is, relative to the working directory', () => {
     const result = cli(['ls']);
@@ -94,6 +94,47 @@ describe('the sagachart binary', () => {
     expect(hint).toContain('--status Completed');
     const next = cli(shellWords(hint).slice(1), first.db);
     expect(next.out).toMatch(/p-1\s+quick\s+Completed/);
+  });
+
+  it('should list by id prefix and by a field of the input', () => {
+    const first = cli(['run', 'quick', '--input', '{"outcome":"complete"}', '--id', 'f-ok']);
+    cli(['run', 'quick', '--input', '{"outcome":"compensate"}', '--id', 'f-no'], first.db);
+    cli(['run', 'quick', '--input', '{"outcome":"complete"}', '--id', 'g-ok'], first.db);
+    const ids = (out: string) => [...out.matchAll(/^([fg]-\w+)\s/gm)].map((m) => m[1]).sort();
+    expect(ids(cli(['ls', '--id', 'f-'], first.db).out)).toEqual(['f-no', 'f-ok']);
+    expect(ids(cli(['ls', '--input', 'outcome=complete'], first.db).out)).toEqual(['f-ok', 'g-ok']);
+    expect(ids(cli(['ls', '--id', 'f-', '--input', 'outcome=complete'], first.db).out)).toEqual(['f-ok']);
+    expect(cli(['ls', '--input', 'outcome'], first.db).err).toContain('--input must be FIELD=VALUE');
+    // Settled executions are never stuck.
+    expect(ids(cli(['ls', '--stuck'], first.db).out)).toEqual([]);
+    // A dozen CLI processes: on a loaded machine that takes longer than one test usually may.
+  }, 90_000);
+
+  it('should list by id prefix and by a field of the input over --url', async () => {
+    const { server, url } = await serveProcess([]);
+    try {
+      cli(['run', 'quick', '--input', '{"outcome":"complete"}', '--id', 'f-url', '--url', url]);
+      cli(['run', 'quick', '--input', '{"outcome":"compensate"}', '--id', 'f-no', '--url', url]);
+      const remote = cli(['ls', '--id', 'f-', '--input', 'outcome=complete', '--url', url]);
+      expect([...remote.out.matchAll(/^(f-\w+)\s/gm)].map((m) => m[1])).toEqual(['f-url']);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  }, 60_000);
+
+  it('should heal a demo execution with a switch file beside the database, its help naming only --db', () => {
+    const help = spawnSync(process.execPath, [BIN, 'demo', '--help'], { encoding: 'utf8' });
+    expect(help.stdout).toContain('--db FILE');
+    expect(help.stdout).not.toContain('--url');
+    const db = join(mkdtempSync(join(tmpdir(), 'sagachart-cli-')), 'demo.db');
+    const healed = spawnSync(process.execPath, [BIN, 'demo', 'heal', 'loan-9', '--db', db], { encoding: 'utf8' });
+    expect(healed.status).toBe(0);
+    expect(healed.stdout).toContain(
+      `healed every fault of loan-9 (switches: ${join(dirname(db), 'demo-faults.json')})`,
+    );
+    expect(JSON.parse(readFileSync(join(dirname(db), 'demo-faults.json'), 'utf8'))).toEqual({
+      healed: { 'loan-9': ['*'] },
+    });
   });
 
   it('should load TypeScript sagas, say which event a run waits for, and send it with --wait', () => {
@@ -190,7 +231,7 @@ describe('the sagachart binary', () => {
   it('should print every command in --help', () => {
     const result = cli(['--help']);
     expect(result.code).toBe(0);
-    for (const name of ['serve', 'run', 'ls', 'show', 'send', 'cancel', 'retry', 'export', 'paths', 'test']) {
+    for (const name of ['serve', 'run', 'ls', 'show', 'send', 'cancel', 'retry', 'export', 'paths', 'test', 'demo']) {
       expect(result.out).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
   });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createShop, orderFulfillmentSaga } from '../machines/order-fulfillment.js';
 import { createBank, loanApprovalSaga } from '../machines/loan-approval.js';
 import { createSaas, subscriptionSignupSaga } from '../machines/subscription-signup.js';
+import { healFaults } from '../machines/participants/faults.js';
 import { settle, startEngine, ticks, useFakeClock } from './fixtures/engine.js';
 
 const order = { orderId: 'A1', customerId: 'c1', items: [{ sku: 'SKU-1', qty: 2 }], amount: 40 };
@@ -109,6 +110,42 @@ describe('example: loan-approval', () => {
     expect(outcome.status).toBe('Failed');
     expect(outcome.failure?.step).toBe('scheduleRepayments');
     expect(bank.loans.active()).toHaveLength(1);
+  });
+
+  it('should complete on Retry once the cause is healed outside the saga', async () => {
+    useFakeClock();
+    const bank = createBank();
+    const saga = loanApprovalSaga(bank);
+    const engine = await startEngine([saga]);
+    const { id } = await engine.execute(saga, { ...application, failAt: 'notifyApplicant' });
+    await ticks(10);
+    await engine.send(id, { type: 'underwriter.decided', data: { approved: true, underwriter: 'grace' } });
+    expect((await settle(engine, id)).errors.at(-1)?.message).toBe(
+      `notifyApplicant failed (failAt=notifyApplicant; heal it: sagachart demo heal ${id})`,
+    );
+    await engine.retry(id);
+    expect((await settle(engine, id)).status).toBe('Failed');
+    healFaults(id);
+    await engine.retry(id);
+    const outcome = await settle(engine, id);
+    expect(outcome.status).toBe('Completed');
+    expect(bank.letters.active()).toEqual([{ to: 'Ada', text: 'Your loan is paid out.' }]);
+  });
+
+  it('should heal only the named faults of one execution', async () => {
+    useFakeClock();
+    const bank = createBank();
+    const saga = loanApprovalSaga(bank);
+    const engine = await startEngine([saga]);
+    const failAt = 'notifyApplicant,scheduleRepayments';
+    const { id } = await engine.execute(saga, { ...application, failAt });
+    const { id: other } = await engine.execute(saga, { ...application, applicationId: 'L2', failAt });
+    await ticks(10);
+    healFaults(id, ['notifyApplicant']);
+    for (const x of [id, other])
+      await engine.send(x, { type: 'underwriter.decided', data: { approved: true, underwriter: 'grace' } });
+    expect((await settle(engine, id)).failure?.step).toBe('scheduleRepayments');
+    expect((await settle(engine, other)).failure?.step).toBe('notifyApplicant');
   });
 });
 

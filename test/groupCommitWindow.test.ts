@@ -11,7 +11,7 @@ async function recordingStore(): Promise<SagaStore & { batches: { ids: string[];
   await inner.init();
   const store = Object.assign(Object.create(inner) as SagaStore, {
     batches: [] as { ids: string[]; at: number }[],
-    commit(writes: readonly ExecutionWrite[]): Promise<void> {
+    commit(writes: readonly ExecutionWrite[]) {
       store.batches.push({ ids: writes.map((w) => w.execution.id), at: performance.now() });
       return inner.commit(writes);
     },
@@ -21,7 +21,7 @@ async function recordingStore(): Promise<SagaStore & { batches: { ids: string[];
 
 function committer(store: SagaStore, windowMs: number): GroupCommitter {
   const noop = () => undefined;
-  return new GroupCommitter(store, noop, noop, noop, { windowMs });
+  return new GroupCommitter(store, { committed: noop, failed: noop, unwritable: noop, lost: noop }, { windowMs });
 }
 
 const useFakeClock = () =>

@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { BIN, serveProcess } from './fixtures/serveProcess.js';
 import { until } from './fixtures/until.js';
+import { CliError } from '../src/cli/CliError.js';
+import { importOptional, OTLP_PACKAGES } from '../src/cli/otlp.js';
 
 describe('serve --otlp', () => {
   it('should send the spans of a saga to an OTLP/HTTP endpoint', async () => {
@@ -39,6 +42,29 @@ describe('serve --otlp', () => {
     } finally {
       server.kill('SIGTERM');
       collector.close();
+    }
+  });
+
+  it('should name each missing optional package and the command that installs them', async () => {
+    const wanted = ['@opentelemetry/api', 'sagachart-not-installed-exporter'] as const;
+    const failure = importOptional(wanted, '--otlp (telemetry export)');
+    await expect(failure).rejects.toBeInstanceOf(CliError);
+    await expect(failure).rejects.toThrow(
+      '--otlp (telemetry export) needs sagachart-not-installed-exporter, not installed (optional peer dependencies of sagachart). ' +
+        'Install them beside sagachart: npm install @opentelemetry/api sagachart-not-installed-exporter',
+    );
+  });
+
+  it('should keep the OpenTelemetry SDK out of a plain install: optional peer dependencies only', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    for (const name of OTLP_PACKAGES) {
+      expect(pkg.dependencies).not.toHaveProperty(name);
+      expect(pkg.peerDependencies).toHaveProperty(name);
+      expect(pkg.peerDependenciesMeta[name]?.optional).toBe(true);
     }
   });
 });

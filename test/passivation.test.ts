@@ -11,6 +11,7 @@ import {
   memoryStore,
   SagaEngine,
   SagaInputError,
+  step,
   type AnySagaDefinition,
   type PassivationOptions,
   type SagaStore,
@@ -159,6 +160,25 @@ describe('passivation', () => {
     expect(engine.held()).toBe(1);
     expect(await store.get(id)).toMatchObject({ parked: false });
     expect((await store.get(id))?.wakeAt).toBeGreaterThan(Date.now());
+  });
+
+  it('should keep the timeout of a running step as its wake-up time, so an execution past it is listed as stuck', async () => {
+    const saga = defineSaga({
+      name: 'hanging',
+      version: 1,
+      input: z.object({}),
+      steps: [step('call', { run: () => new Promise<string>(() => undefined), compensate: 'none', timeoutMs: 60_000 })],
+    });
+    const store = memoryStore();
+    const engine = await engineWith([saga], store);
+    const started = Date.now();
+    const { id } = await engine.execute(saga, {});
+    await until(async () => (await engine.journal(id)).some((e) => e.type === 'StepStarted'));
+    const stored = await store.get(id);
+    expect(stored).toMatchObject({ parked: false, status: 'Running' });
+    expect(stored?.wakeAt).toBeGreaterThanOrEqual(started + 60_000);
+    expect((await store.list({ overdueBefore: (stored?.wakeAt ?? 0) + 1 })).items.map((e) => e.id)).toEqual([id]);
+    expect((await store.list({ overdueBefore: stored?.wakeAt ?? 0 })).items).toEqual([]);
   });
 
   it('should fire a passivated 30 s backoff at its original due time across a restart, once', async () => {

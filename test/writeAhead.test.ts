@@ -136,12 +136,12 @@ describe('group commit', () => {
     const store = memoryStore();
     await store.init();
     const unwritable: { id: string; error: StoreError }[] = [];
-    const committer = new GroupCommitter(
-      store,
-      () => undefined,
-      () => undefined,
-      (id, error) => unwritable.push({ id, error }),
-    );
+    const committer = new GroupCommitter(store, {
+      committed: () => undefined,
+      failed: () => undefined,
+      unwritable: (id, error) => unwritable.push({ id, error }),
+      lost: () => undefined,
+    });
     committer.enqueue('bad', 1, () => {
       throw new TypeError('Do not know how to serialize a BigInt');
     });

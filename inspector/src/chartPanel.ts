@@ -18,6 +18,8 @@ export interface ChartPanel {
   onSwitch(listener: (mode: ChartMode) => void): void;
   /** Fits the shown drawing to its box (call once the panel is in the page). */
   fit(): void;
+  /** In the statechart view, pans to a state that is out of view (the current one as it moves). */
+  revealState(id: string): void;
 }
 
 /**
@@ -75,5 +77,11 @@ export async function chartPanel(saga: SagaSummary, maxHeight: number): Promise<
     mode: () => mode,
     onSwitch: (listener) => listeners.push(listener),
     fit: () => (mode === 'saga' ? sagaZoom.fit() : chartZoom!.read()),
+    revealState: (id) => {
+      const rect = chart?.states.get(id)?.querySelector('rect');
+      if (mode !== 'statechart' || chartZoom === undefined || rect === null || rect === undefined) return;
+      const at = (name: string) => Number(rect.getAttribute(name) ?? 0);
+      chartZoom.reveal({ x: at('x'), y: at('y'), width: at('width'), height: at('height') });
+    },
   };
 }

@@ -9,6 +9,8 @@ export interface PanZoom {
   read(): void;
   /** The current scale: screen pixels per drawing unit. */
   scale(): number;
+  /** Pans (keeping the zoom) to centre a region of the drawing when part of it is out of view. */
+  reveal(region: { x: number; y: number; width: number; height: number }): void;
 }
 
 /**
@@ -111,7 +113,18 @@ export function panZoom(
     h('button', { type: 'button', title: 'zoom out', 'aria-label': 'zoom out', onclick: () => zoom(0.8) }, '−'),
     h('button', { type: 'button', title: 'fit to screen', 'aria-label': 'fit to screen', onclick: fit }, 'fit'),
   );
+  const reveal = (r: { x: number; y: number; width: number; height: number }) => {
+    // Centre it when it is not well inside (a margin of a tenth of the view on each side).
+    const mx = view.w / 10;
+    const my = view.h / 10;
+    const outX = r.x < view.x + mx || r.x + r.width > view.x + view.w - mx;
+    const outY = r.y < view.y + my || r.y + r.height > view.y + view.h - my;
+    if (!outX && !outY) return;
+    if (outX) view.x = r.x + r.width / 2 - view.w / 2;
+    if (outY) view.y = r.y + r.height / 2 - view.h / 2;
+    apply();
+  };
   const element = h('div', { class: 'panzoom' }, tools, box);
   apply();
-  return { element, fit, read, scale: pixelsPerUnit };
+  return { element, fit, read, scale: pixelsPerUnit, reveal };
 }

@@ -10,12 +10,16 @@ export interface EffectLedger<TEntry> {
    * (throws) a key whose compensation already ran: a late command must not
    * re-apply an effect that was undone (or never to be applied).
    */
-  apply(key: string, make: () => TEntry): TEntry;
+  apply(key: string, make: () => TEntry, fence?: number): TEntry;
   /**
    * Undoes the effect recorded under `key`, once; false when there was nothing
    * to undo. An undo for a key never applied is remembered, so its late apply is refused.
+   *
+   * Both take the call's `ctx.fence`: the ledger keeps the highest fence it has seen for
+   * the key and refuses (StaleFenceError) a call with a lower one — it comes from an
+   * engine that stalled, lost its lease and was replaced by one that already called.
    */
-  undo(key: string): boolean;
+  undo(key: string, fence?: number): boolean;
   /** Effects applied and not undone. */
   active(): TEntry[];
   /** Whether the effect recorded under `key` is applied and not undone. */
@@ -29,12 +33,29 @@ export class CompensatedError extends PermanentError {
   }
 }
 
+/** A participant's refusal of a call from an engine that was replaced (its fence is lower than one seen). */
+export class StaleFenceError extends PermanentError {
+  constructor(key: string, fence: number, seen: number) {
+    super(`"${key}" was called with fence ${fence} after fence ${seen}: a stale engine's call is refused`);
+  }
+}
+
 /** An in-memory ledger: the examples' default participant state. */
 export class Ledger<TEntry> implements EffectLedger<TEntry> {
   private readonly entries = new Map<string, TEntry>();
   private readonly undone = new Set<string>();
+  private readonly fences = new Map<string, number>();
 
-  apply(key: string, make: () => TEntry): TEntry {
+  /** Keeps the highest fence seen for the key; refuses a lower one. */
+  private fenced(key: string, fence: number | undefined): void {
+    if (fence === undefined) return;
+    const seen = this.fences.get(key) ?? 0;
+    if (fence < seen) throw new StaleFenceError(key, fence, seen);
+    this.fences.set(key, fence);
+  }
+
+  apply(key: string, make: () => TEntry, fence?: number): TEntry {
+    this.fenced(key, fence);
     if (this.undone.has(key)) throw new CompensatedError(key);
     const existing = this.entries.get(key);
     if (existing !== undefined) return existing;
@@ -43,7 +64,8 @@ export class Ledger<TEntry> implements EffectLedger<TEntry> {
     return entry;
   }
 
-  undo(key: string): boolean {
+  undo(key: string, fence?: number): boolean {
+    this.fenced(key, fence);
     if (this.undone.has(key)) return false;
     this.undone.add(key);
     return this.entries.has(key);

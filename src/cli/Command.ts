@@ -7,6 +7,7 @@ import { sqliteFileHolder } from '../store/sqliteStore.js';
 import { CliError } from './CliError.js';
 import { localClient } from './localClient.js';
 import { databaseLabel, isPostgresUrl } from './storeFor.js';
+import { useDemoFaults } from './demoFaults.js';
 import { remoteClient } from './remoteClient.js';
 import type { SagaClient } from './SagaClient.js';
 
@@ -60,6 +61,8 @@ export interface Command {
   readonly options?: OptionSpec;
   /** String options that may also be given bare (`--stately`), with the value they then take. */
   readonly optionalValues?: Record<string, string>;
+  /** Replaces the common options (and their help) for a command that uses none of them. */
+  readonly baseOptions?: { readonly options: OptionSpec; readonly help: string };
   run(positionals: string[], values: Values, io: CommandIO): Promise<number>;
 }
 
@@ -109,6 +112,7 @@ export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): P
   }
   // A file is relative to the working directory: say which file that is, every time.
   io?.err(`database: ${databaseLabel(file)}`);
+  useDemoFaults(file);
   const machines = str(values, 'machines') ?? defaultMachinesDir();
   const client = await localClient({ db: file, machines, createDir: db === undefined });
   const sagas = client.engine.sagas().map((s) => `${s.name} v${s.version}`);

@@ -3,7 +3,7 @@ import type { ExecuteOptions } from '../runtime/executeOptions.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import type { ExternalEvent } from '../runtime/externalEvent.js';
 import type { sagaSummary } from '../server/sagaSummary.js';
-import type { ListQuery } from '../store/SagaStore.js';
+import type { EngineInfo, ListQuery } from '../store/SagaStore.js';
 
 export type SagaSummary = ReturnType<typeof sagaSummary>;
 
@@ -39,5 +39,7 @@ export interface SagaClient {
   follow(id: string, onEntry: (followed: FollowedEntry) => FollowVerdict): Promise<ExecutionView>;
   /** Starts and resolves with the settled execution (one long-polling request at a time for a server). */
   startAndWait(saga: string, input: unknown, options: ExecuteOptions): Promise<ExecutionView & { existing: boolean }>;
+  /** The engines running on the database (PostgreSQL: all of them; SQLite: the lock holder). */
+  engines(): Promise<EngineInfo[]>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { SagaEngine } from '../runtime/SagaEngine.js';
 import { loadSagas } from '../server/loadSagas.js';
 import { sagaSummary } from '../server/sagaSummary.js';
-import { storeFor } from './storeFor.js';
+import { isPostgresUrl, storeFor } from './storeFor.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import { SETTLED_STATUSES } from '../store/SagaStore.js';
 import { followJournal } from '../runtime/followJournal.js';
@@ -35,17 +35,33 @@ async function untilParked(engine: SagaEngine, id: string): Promise<void> {
  * the file's unfinished executions, so do not point it at a file a running
  * server owns: use `--url` then.
  */
+/** How many engines run on a PostgreSQL database now (SQLite: one engine per file, so none to share with). */
+async function otherEngines(db: string): Promise<number> {
+  if (!isPostgresUrl(db)) return 0;
+  const reader = await storeFor(db, { readOnly: true });
+  await reader.init();
+  try {
+    return (await reader.engines?.())?.length ?? 0;
+  } finally {
+    await reader.close();
+  }
+}
+
 export async function localClient(options: {
   db: string;
   machines: string;
   createDir: boolean;
 }): Promise<SagaClient & { engine: SagaEngine }> {
   if (options.createDir) mkdirSync(dirname(options.db), { recursive: true });
-  const engine = new SagaEngine({ store: await storeFor(options.db), sagas: await loadSagas(options.machines) });
+  // On a database other engines run on, this short-lived engine claims nothing of theirs;
+  // alone, it claims what is due, as `serve` would (a retry needs someone to apply it).
+  const store = await storeFor(options.db, { claims: (await otherEngines(options.db)) === 0 });
+  const engine = new SagaEngine({ store, sagas: await loadSagas(options.machines) });
   await engine.start();
   return {
     engine,
     sagas: async () => engine.sagas().map(sagaSummary),
+    engines: () => engine.engines(),
     chart: async (saga) => engine.machine(saga).toJSON(),
     start: (saga, input, opts) => engine.execute(saga, input, opts),
     startAndWait: async (saga, input, opts) => {

@@ -12,6 +12,8 @@ import {
   type CommandIO,
 } from './Command.js';
 import { cancel } from './commands/cancel.js';
+import { demo } from './commands/demo.js';
+import { engines } from './commands/engines.js';
 import { exportChart } from './commands/export.js';
 import { ls } from './commands/ls.js';
 import { paths } from './commands/paths.js';
@@ -22,7 +24,20 @@ import { serve } from './commands/serve.js';
 import { show } from './commands/show.js';
 import { test } from './commands/test.js';
 
-const COMMANDS: readonly Command[] = [serve, run, ls, show, send, cancel, retry, exportChart, paths, test];
+const COMMANDS: readonly Command[] = [
+  serve,
+  run,
+  ls,
+  show,
+  send,
+  cancel,
+  retry,
+  engines,
+  exportChart,
+  paths,
+  test,
+  demo,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -49,7 +64,11 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     return 1;
   }
   const definitionsOnly = DEFINITION_COMMANDS.includes(command.name);
-  const help = `Usage: ${command.usage}\n\n${definitionsOnly ? DEFINITION_HELP : COMMON_HELP}`;
+  const base = command.baseOptions ?? {
+    options: definitionsOnly ? DEFINITION_OPTIONS : COMMON_OPTIONS,
+    help: definitionsOnly ? DEFINITION_HELP : COMMON_HELP,
+  };
+  const help = `Usage: ${command.usage}\n\n${base.help}`;
   try {
     const defaults = command.optionalValues ?? {};
     const args = rest.map((arg) => {
@@ -58,7 +77,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
     });
     const { values, positionals } = parseArgs({
       args,
-      options: { ...(definitionsOnly ? DEFINITION_OPTIONS : COMMON_OPTIONS), ...command.options },
+      options: { ...base.options, ...command.options },
       allowPositionals: true,
       strict: true,
     });

@@ -1,13 +1,20 @@
 import type { JournalEntry } from '../events/JournalEntry.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import type { SagaClient, SagaSummary } from './SagaClient.js';
-import { SETTLED_STATUSES } from '../store/SagaStore.js';
+import { SETTLED_STATUSES, type EngineInfo } from '../store/SagaStore.js';
 import { CliError } from './CliError.js';
 
 // Below the server's default maximum wait (30 s).
 const LONG_POLL_MS = 25_000;
 
 const FOLLOW_IDLE_MS = 5_000;
+
+/** The journal entry that puts an execution in each settled status. */
+const SETTLING_ENTRY: Partial<Record<ExecutionView['status'], JournalEntry['type']>> = {
+  Completed: 'SagaCompleted',
+  Compensated: 'SagaCompensated',
+  Failed: 'SagaFailed',
+};
 
 /** Resolves with `read` or with 'idle' after `ms`, whichever comes first (`read` stays pending). */
 async function orIdle<T>(read: Promise<T>, ms: number): Promise<T | 'idle'> {
@@ -49,6 +56,7 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
   const enc = encodeURIComponent;
   return {
     sagas: async () => (await call<{ items: SagaSummary[] }>('GET', '/api/sagas')).items,
+    engines: async () => (await call<{ items: EngineInfo[] }>('GET', '/api/engines')).items,
     chart: (saga) => call('GET', `/api/sagas/${enc(saga)}/chart`),
     start: (saga, input, options) => call('POST', '/api/executions', { saga, input, ...options }),
     startAndWait: async (saga, input, options) => {
@@ -72,8 +80,13 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
     park: () => Promise.resolve(),
     list: (query) => {
       const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query)) {
+      const { inputField, ...plain } = query;
+      for (const [key, value] of Object.entries(plain)) {
         if (value !== undefined) params.set(key, String(value));
+      }
+      if (inputField !== undefined) {
+        params.set('inputField', inputField.path);
+        params.set('inputValue', inputField.value);
       }
       return call('GET', `/api/executions?${params.toString()}`);
     },
@@ -120,11 +133,9 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
               entry: JournalEntry;
             };
             if ((await onEntry(item)) === true) return await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
-            if (
-              item.entry.type.startsWith('Saga') &&
-              SETTLED_STATUSES.includes(item.status) &&
-              item.entry.type !== 'SagaStarted'
-            ) {
+            // The entry that settled the execution in the status it has (an older SagaFailed, before a
+            // retry, comes with the newer status): the stream has nothing more to say.
+            if (SETTLING_ENTRY[item.status] === item.entry.type) {
               return await call<ExecutionView>('GET', `/api/executions/${enc(id)}`);
             }
           }

@@ -12,15 +12,21 @@ export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.tes
  * The store `--db` (or SAGACHART_DB) names: a `postgres://` URL for the
  * PostgreSQL store, anything else a SQLite file. Each driver loads only when used.
  */
-export async function storeFor(db: string): Promise<SagaStore & { announce?: (address: string) => void }> {
+export async function storeFor(
+  db: string,
+  options: { readOnly?: boolean; claims?: boolean } = {},
+): Promise<SagaStore & { announce?: (address: string) => void }> {
+  const readOnly = options.readOnly === true ? { readOnly: true } : {};
+  // A short-lived engine (a CLI command) on a database others run on claims nothing of theirs.
+  const claims = options.claims === false ? { maxHeld: 0 } : {};
   if (isPostgresUrl(db)) {
     const { postgresStore } = await import('../store/postgresStore.js');
     // `?schema=name` picks the schema that holds sagachart's tables (default: sagachart).
     const url = new URL(db);
     const schema = url.searchParams.get('schema') ?? undefined;
     url.searchParams.delete('schema');
-    return postgresStore(url.toString(), schema === undefined ? {} : { schema });
+    return postgresStore(url.toString(), { ...(schema === undefined ? {} : { schema }), ...readOnly, ...claims });
   }
   const { sqliteStore } = await import('../store/sqliteStore.js');
-  return sqliteStore(db);
+  return sqliteStore(db, readOnly);
 }

@@ -1,5 +1,6 @@
 import type { StateRef } from './runningStates.js';
-import { compensationBackoffEvent, compensationBackoffTimer, type SagaContext } from './sagaContext.js';
+import { remoteCallOf } from '../remote/remote.js';
+import { compensationBackoffEvent, compensationBackoffTimer, replyEvent, type SagaContext } from './sagaContext.js';
 import type { PlannedGroup, PlannedStep, SagaPlan } from './sagaPlan.js';
 import type { StepActorInput, TimerActorInput } from './stepActors.js';
 import { named, type StateConfig, type TransitionConfig } from './stateConfig.js';
@@ -7,6 +8,23 @@ import { named, type StateConfig, type TransitionConfig } from './stateConfig.js
 /** `check`, `run` and `backoff` states of one compensation. */
 function compensationStates(step: PlannedStep, onDone: string, onFinal: TransitionConfig): Record<string, StateConfig> {
   const params = { step: step.name };
+  const onSuccess: TransitionConfig = { target: onDone, actions: [named('completeCompensation', params)] };
+  const onError: TransitionConfig[] = [
+    {
+      guard: named('canRetryCompensation', params),
+      target: 'backoff',
+      actions: [named('recordCompensationFailure', params), named('scheduleCompensationRetry', params)],
+    },
+    { ...onFinal, actions: [named('recordCompensationFailure', params), ...(onFinal.actions ?? [])] },
+  ];
+  // A remote compensation ends when its reply arrives, as if its call had returned or thrown.
+  const replies =
+    remoteCallOf(step.definition.options.compensate) === undefined
+      ? undefined
+      : {
+          [replyEvent(step.name, 'compensate', true)]: onSuccess,
+          [replyEvent(step.name, 'compensate', false)]: onError,
+        };
   return {
     // Only steps that completed (and are not yet undone) are compensated.
     check: { always: [{ guard: named('needsCompensation', params), target: 'run' }, { target: onDone }] },
@@ -22,17 +40,11 @@ function compensationStates(step: PlannedStep, onDone: string, onFinal: Transiti
             attempt: context.compensationAttempts[step.name] ?? 1,
             kind: 'compensate',
           }),
-          onDone: { target: onDone, actions: [named('completeCompensation', params)] },
-          onError: [
-            {
-              guard: named('canRetryCompensation', params),
-              target: 'backoff',
-              actions: [named('recordCompensationFailure', params), named('scheduleCompensationRetry', params)],
-            },
-            { ...onFinal, actions: [named('recordCompensationFailure', params), ...(onFinal.actions ?? [])] },
-          ],
+          onDone: onSuccess,
+          onError,
         },
       ],
+      ...(replies === undefined ? {} : { on: replies }),
       tags: ['compensation'],
     },
     backoff: {

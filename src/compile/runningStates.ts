@@ -4,12 +4,14 @@ import {
   DEADLINE_EVENT,
   backoffEvent,
   backoffTimer,
+  replyEvent,
   timeoutEvent,
   timeoutTimer,
   type SagaContext,
 } from './sagaContext.js';
 import type { PlannedEntry, PlannedGroup, PlannedStep, PlannedWait, SagaPlan } from './sagaPlan.js';
 import type { StepActorInput, TimerActorInput } from './stepActors.js';
+import { remoteCallOf } from '../remote/remote.js';
 import { named, type ActionRef, type InvokeConfig, type StateConfig, type TransitionConfig } from './stateConfig.js';
 
 /** Builds `#machine.a.b` state ids. */
@@ -80,22 +82,22 @@ function attemptStates(
   const timeouts = retryable(step, onFinal, [named('markUnknown', params)]);
   const whenStopping = (actions: readonly ActionRef[]): TransitionConfig[] =>
     stop === undefined ? [] : [{ guard: named('stopping'), target: stop.stopped, actions }];
+  const onDone: TransitionConfig[] = [
+    ...(stop?.cancellable === true ? whenStopping([named('completeStep', params)]) : []),
+    { target: onSuccess, actions: [named('completeStep', params)] },
+  ];
+  const onError = [...whenStopping([named('recordFailure', params), named('markUnknown', params)]), ...failures];
   const invoke: InvokeConfig[] = [
-    {
-      id: `run.${step.name}`,
-      src: 'runStep',
-      input: stepActorInput(step.name, 'run'),
-      onDone: [
-        ...(stop?.cancellable === true ? whenStopping([named('completeStep', params)]) : []),
-        { target: onSuccess, actions: [named('completeStep', params)] },
-      ],
-      onError: [...whenStopping([named('recordFailure', params), named('markUnknown', params)]), ...failures],
-    },
+    { id: `run.${step.name}`, src: 'runStep', input: stepActorInput(step.name, 'run'), onDone, onError },
   ];
   if (timeoutMs !== undefined) {
     invoke.push(timerInvoke(`timeout.${step.name}`, timeoutTimer(step.name), timeoutEvent(step.name)));
   }
-  const on: Record<string, TransitionConfig | TransitionConfig[]> = {};
+  // A remote step's attempt ends when its reply arrives, exactly as if its call had returned or thrown.
+  const on: Record<string, TransitionConfig | TransitionConfig[]> =
+    remoteCallOf(step.definition.options.run) === undefined
+      ? {}
+      : { [replyEvent(step.name, 'run', true)]: onDone, [replyEvent(step.name, 'run', false)]: onError };
   if (timeoutMs !== undefined) {
     on[timeoutEvent(step.name)] = [
       ...whenStopping([named('recordFailure', params), named('markUnknown', params)]),

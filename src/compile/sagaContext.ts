@@ -78,6 +78,9 @@ export const DEADLINE_EVENT = 'saga.deadline';
 export const timeoutEvent = (step: string): string => `saga.timeout.${step}`;
 export const backoffEvent = (step: string): string => `saga.backoff.${step}`;
 export const compensationBackoffEvent = (step: string): string => `saga.compensation-backoff.${step}`;
+/** A remote step's reply, applied through the inbox: `ok` completes the attempt, else it failed. */
+export const replyEvent = (step: string, kind: 'run' | 'compensate', ok: boolean): string =>
+  `saga.reply.${kind}.${ok ? 'done' : 'error'}.${step}`;
 
 export const timeoutTimer = (step: string): string => `timeout:${step}`;
 export const backoffTimer = (step: string): string => `backoff:${step}`;

@@ -1,11 +1,15 @@
 import { fromCallback, fromPromise, type AnyActorRef } from 'xstate';
 import { PermanentError } from '../definition/errors.js';
 import type { CompensationReason, ExecutionId } from '../definition/types.js';
-import { plainJsonIssue, safeMessage } from '../definition/plainJson.js';
 import type { SagaContext } from './sagaContext.js';
 import { inputForStep, resultsForStep } from './schemaValues.js';
 import { InFlightEffects } from './InFlightEffects.js';
 import type { SagaPlan } from './sagaPlan.js';
+import { toJson } from './toJson.js';
+import { idempotencyKeyFor } from './idempotencyKey.js';
+import { remoteCallOf, type RemoteCall } from '../remote/remote.js';
+import type { RemoteCommand } from '../remote/RemoteCommand.js';
+import { remoteCommandFor } from './remoteCommandFor.js';
 
 /** The small input each step actor is invoked with (and persisted with). */
 export interface StepActorInput {
@@ -26,18 +30,23 @@ export interface TimerActorInput {
  * wait for durability before any side effect starts.
  */
 export interface EffectHooks {
-  /** Awaited before user code runs. */
-  readonly beforeEffect?: (input: StepActorInput) => Promise<void>;
+  /** Awaited before user code runs; gives the fencing token the call carries (`ctx.fence`). */
+  readonly beforeEffect?: (input: StepActorInput) => Promise<number>;
   /** Wraps the user call, e.g. in a span. */
   readonly aroundEffect?: <T>(input: StepActorInput, call: () => Promise<T>) => Promise<T>;
+  /**
+   * Sends a remote step's command: adds it to the write that makes the step's
+   * state durable and resolves once that write is durable (no `beforeEffect` first).
+   */
+  readonly sendRemote?: (input: StepActorInput, command: RemoteCommand) => Promise<void>;
+  /** The fencing token the engine holds the execution with (a remote step's payload sees it). */
+  readonly fenceOf?: (executionId: string) => number;
 }
+
+export { idempotencyKeyFor } from './idempotencyKey.js';
 
 // setTimeout cannot wait longer than 2^31-1 ms; longer timers re-arm.
 const MAX_TIMEOUT_MS = 2_147_483_647;
-
-export function idempotencyKeyFor(executionId: string, step: string, kind: 'run' | 'compensate'): string {
-  return kind === 'run' ? `${executionId}:${step}` : `${executionId}:${step}:compensate`;
-}
 
 function parentContext(self: AnyActorRef): SagaContext {
   const parent = self._parent;
@@ -45,46 +54,51 @@ function parentContext(self: AnyActorRef): SagaContext {
   return (parent.getSnapshot() as { context: SagaContext }).context;
 }
 
-/** A step's output as the JSON it will be stored as; refused (PermanentError) past the limits. */
-function toJson(step: string, output: unknown): unknown {
-  if (output === undefined) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(JSON.stringify(output)) as unknown;
-  } catch (error) {
-    throw new PermanentError(`Step "${step}" returned a value that is not JSON-serialisable: ${safeMessage(error)}`, {
-      cause: error,
-    });
-  }
-  const issue = plainJsonIssue(json ?? null);
-  if (issue !== undefined) {
-    const where = ['output', ...issue.path.map(String)].join('.');
-    throw new PermanentError(`Step "${step}" returned a value that cannot be stored: ${where} ${issue.message}`);
-  }
-  return json ?? null;
-}
-
 const NO_REASON: CompensationReason = { kind: 'error', message: 'unknown' };
 
 /** @internal */
 export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}, inFlight = new InFlightEffects()) {
-  const beforeEffect = hooks.beforeEffect ?? (() => Promise.resolve());
+  // A machine run without an engine has no holder to fence: every call carries 0.
+  const beforeEffect = hooks.beforeEffect ?? (() => Promise.resolve(0));
   const around = hooks.aroundEffect ?? (<T>(_: StepActorInput, call: () => Promise<T>) => call());
+  const sendRemote =
+    hooks.sendRemote ??
+    ((input: StepActorInput) =>
+      Promise.reject(new PermanentError(`Remote step "${input.step}" needs a SagaEngine to send its command`)));
+
+  /** A remote call: its command goes out with the state that started it; the reply event settles the step. */
+  const callRemote = async (
+    input: StepActorInput,
+    remoteCall: RemoteCall,
+    context: SagaContext,
+    signal: AbortSignal,
+  ): Promise<never> => {
+    const command = remoteCommandFor(plan, input, remoteCall, context, hooks.fenceOf?.(input.executionId) ?? 0);
+    await around(input, () => sendRemote(input, command));
+    // The chart leaves this state on the reply (or the timeout); until then the actor waits.
+    return new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(new Error('the remote step is no longer awaited')), { once: true });
+    });
+  };
 
   const callUser = async (input: StepActorInput, self: AnyActorRef, xstateSignal: AbortSignal): Promise<unknown> => {
     // The actor starts inside the parent's transition: yield once so the parent's
     // snapshot (and, in the engine, its pending write) exists before we read it.
     await Promise.resolve();
-    await beforeEffect(input);
-    xstateSignal.throwIfAborted();
-    const context = parentContext(self);
     const planned = plan.steps.get(input.step);
     if (planned === undefined) throw new PermanentError(`Unknown step "${input.step}"`);
+    const { run, compensate } = planned.definition.options;
+    const remoteCall = remoteCallOf(input.kind === 'run' ? run : compensate);
+    // A remote step's command carries the fence the engine adds when it writes it (sendRemote).
+    const fence = remoteCall === undefined ? await beforeEffect(input) : 0;
+    xstateSignal.throwIfAborted();
+    const context = parentContext(self);
     if (input.kind === 'run' && context.reason !== null) {
       // Restored while a cancel waited for this step: its first call may have applied the
       // effect, so it is not called again; failing here makes its outcome unknown.
       throw new PermanentError(`Step "${input.step}" was not called again: the saga is being cancelled`);
     }
+    if (remoteCall !== undefined) return callRemote(input, remoteCall, context, xstateSignal);
     const call = inFlight.open(input.executionId, xstateSignal);
     try {
       const base = {
@@ -94,8 +108,8 @@ export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}, inFlig
         attempt: input.attempt,
         signal: call.signal,
         executionId: input.executionId as ExecutionId,
+        fence,
       };
-      const { run, compensate } = planned.definition.options;
       if (input.kind === 'run') {
         return toJson(input.step, await around(input, () => Promise.resolve(run(base))));
       }

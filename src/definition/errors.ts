@@ -149,6 +149,16 @@ export class StoreError extends SagaError {
 }
 
 /**
+ * Another engine holds the execution now (this engine's lease ran out, or it
+ * stalled and another took over): this engine wrote nothing more of it and
+ * starts no effect for it; the new holder goes on from the last durable state.
+ */
+export class LeaseLostError extends SagaError {
+  override readonly code = 'LEASE_LOST';
+  override name = 'LeaseLostError';
+}
+
+/**
  * Thrown by a step to say that retrying cannot help: its remaining retries are skipped.
  *
  * @example

@@ -39,6 +39,13 @@ export interface StepContext<TInput> {
   /** Fires on timeout or cancellation. */
   readonly signal: AbortSignal;
   readonly executionId: ExecutionId;
+  /**
+   * The fencing token of the engine making this call: it grows each time another
+   * engine takes the execution over (after a crash or a stall past its lease). A
+   * participant that keeps the highest fence it has seen per key can refuse a call
+   * with a lower one: it comes from a holder that was replaced. 0 outside an engine.
+   */
+  readonly fence: number;
 }
 
 /**

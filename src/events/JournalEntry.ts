@@ -14,6 +14,7 @@ export const JOURNAL_ENTRY_TYPES = [
   'SagaCompensated',
   'SagaFailed',
   'ManualRetry',
+  'ReplyIgnored',
 ] as const;
 
 export type JournalEntryType = (typeof JOURNAL_ENTRY_TYPES)[number];

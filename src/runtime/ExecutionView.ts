@@ -1,7 +1,7 @@
 import type { StateValue } from 'xstate';
 import type { ErrorRecord, FailurePoint, SagaContext } from '../compile/sagaContext.js';
 import type { CompensationReason, ExecutionId } from '../definition/types.js';
-import type { ExecutionStatus, StoredExecution } from '../store/SagaStore.js';
+import { FINAL_STATUSES, type ExecutionStatus, type StoredExecution } from '../store/SagaStore.js';
 
 /** What `engine.get` and `engine.waitFor` return: one execution, read from its latest durable state. */
 export interface ExecutionView<TResults = Record<string, unknown>> {
@@ -36,6 +36,7 @@ export interface ExecutionView<TResults = Record<string, unknown>> {
   readonly updatedAt: number;
 }
 
+/** What a view reads of a machine snapshot, persisted or live. */
 interface PersistedMachineSnapshot {
   readonly value: StateValue;
   readonly context: SagaContext;
@@ -49,7 +50,24 @@ export function statusOf(value: StateValue): ExecutionStatus {
 
 /** @internal */
 export function executionView<TResults = Record<string, unknown>>(stored: StoredExecution): ExecutionView<TResults> {
-  const snapshot = JSON.parse(stored.snapshot) as PersistedMachineSnapshot;
+  return executionViewOf(stored, JSON.parse(stored.snapshot) as PersistedMachineSnapshot);
+}
+
+/**
+ * The view for the waiters of an execution whose settled state was just committed.
+ * A finished one moves no more: its live snapshot is the one just written, which
+ * spares parsing back what was just serialised. (A Failed one can still be retried.)
+ *
+ * @internal
+ */
+export function settledView(stored: StoredExecution, live: PersistedMachineSnapshot): ExecutionView {
+  return FINAL_STATUSES.includes(stored.status) ? executionViewOf(stored, live) : executionView(stored);
+}
+
+function executionViewOf<TResults = Record<string, unknown>>(
+  stored: StoredExecution,
+  snapshot: PersistedMachineSnapshot,
+): ExecutionView<TResults> {
   const { context } = snapshot;
   return {
     id: stored.id,

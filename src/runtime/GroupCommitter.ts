@@ -1,4 +1,4 @@
-import { StoreError } from '../definition/errors.js';
+import { LeaseLostError, StoreError, type SagaError } from '../definition/errors.js';
 import { safeMessage } from '../definition/plainJson.js';
 import type { ExecutionWrite, SagaStore } from '../store/SagaStore.js';
 
@@ -19,6 +19,18 @@ interface Pending {
   readonly build: WriteBuilder;
 }
 
+/** What the committer tells the engine about each batch. */
+export interface CommitHandlers {
+  /** These writes are durable. */
+  committed(writes: readonly ExecutionWrite[]): void;
+  /** The store refused the batch: nothing of it was written. */
+  failed(writes: readonly ExecutionWrite[], error: StoreError): void;
+  /** This execution's write could not be built (it cannot be serialised). */
+  unwritable(id: string, error: StoreError): void;
+  /** Another engine holds these executions now: their writes were not written (the rest were). */
+  lost(ids: readonly string[], error: LeaseLostError): void;
+}
+
 /** How long a batch may gather writes from executions that moved moments ago. */
 export interface GroupCommitOptions {
   /**
@@ -34,13 +46,22 @@ export interface GroupCommitOptions {
 const MAX_WINDOW_MS = 100;
 /** An execution counts as moving if it queued a write within this many windows. */
 const RECENT_WINDOWS = 8;
+/**
+ * Batches in flight at once. With a store that commits off the main thread, a
+ * second batch lets the executions that moved while the first one commits go
+ * on without waiting for it: the main thread runs one cohort while the store
+ * writes the other.
+ */
+const MAX_IN_FLIGHT = 2;
 
 /**
  * Group commit: the writes of every execution that changed in one tick go to
  * the store in one transaction. Writes are built at flush time, so an execution
- * that moved several times in a tick is serialised once. One batch is in
- * flight at a time, so an execution's revisions reach the store in order, and
- * writes queued while a batch commits form the next batch.
+ * that moved several times in a tick is serialised once. Up to two batches are
+ * in flight, never two writes of one execution: an execution whose write is
+ * committing waits for it before its next one is sent, so its revisions reach
+ * the store in order, and a batch that fails concerns none of the other
+ * batch's executions.
  *
  * Requests that arrive in separate ticks (HTTP) would each get their own
  * transaction, and an fsync, although they come back-to-back. With a window,
@@ -56,7 +77,9 @@ export class GroupCommitter {
   private readonly durableRevision = new Map<string, number>();
   private readonly waiters = new Map<string, Waiter[]>();
   private scheduled = false;
-  private flushing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Executions with a write in a batch in flight. */
+  private readonly committing = new Set<string>();
   private readonly windowMs: number;
   /** When each execution last queued a write (only kept with a window). */
   private readonly lastQueued = new Map<string, number>();
@@ -66,9 +89,7 @@ export class GroupCommitter {
 
   constructor(
     private readonly store: SagaStore,
-    private readonly onCommitted: (writes: readonly ExecutionWrite[]) => void,
-    private readonly onFailed: (writes: readonly ExecutionWrite[], error: StoreError) => void,
-    private readonly onUnwritable: (id: string, error: StoreError) => void,
+    private readonly on: CommitHandlers,
     options: GroupCommitOptions = {},
   ) {
     const windowMs = options.windowMs ?? 0;
@@ -108,9 +129,9 @@ export class GroupCommitter {
 
   /** Resolves when nothing is queued or in flight. */
   async idle(): Promise<void> {
-    while (this.flushing !== undefined || this.pending.size > 0) {
-      if (this.flushing === undefined) this.startFlush();
-      await this.flushing?.catch(() => undefined);
+    while (this.inFlight.size > 0 || this.pending.size > 0) {
+      this.startFlush();
+      await Promise.all([...this.inFlight].map((batch) => batch.catch(() => undefined)));
     }
   }
 
@@ -124,7 +145,7 @@ export class GroupCommitter {
   }
 
   /** Throws away an execution's queued writes after a failed commit; its waiters get `error`. */
-  discard(id: string, error: StoreError): void {
+  discard(id: string, error: SagaError): void {
     this.pending.delete(id);
     this.settle(id, Number.POSITIVE_INFINITY, error);
     this.queuedRevision.delete(id);
@@ -132,7 +153,7 @@ export class GroupCommitter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing !== undefined) return;
+    if (this.scheduled || this.inFlight.size >= MAX_IN_FLIGHT) return;
     this.scheduled = true;
     const expected = this.windowMs > 0 ? this.movingElsewhere() : 0;
     if (expected > 0) {
@@ -182,9 +203,19 @@ export class GroupCommitter {
       this.expected = 0;
       this.scheduled = false;
     }
-    if (this.flushing !== undefined || this.pending.size === 0) return;
+    if (this.inFlight.size >= MAX_IN_FLIGHT || this.pending.size === 0) return;
     const taken = this.pending;
     this.pending = new Map();
+    if (this.committing.size > 0) {
+      // An execution whose previous write is still committing stays queued for the next batch.
+      for (const id of this.committing) {
+        const waiting = taken.get(id);
+        if (waiting === undefined) continue;
+        taken.delete(id);
+        this.pending.set(id, waiting);
+      }
+      if (taken.size === 0) return;
+    }
     const batch: ExecutionWrite[] = [];
     const unwritable: { id: string; error: StoreError }[] = [];
     for (const [id, { revision, build }] of taken) {
@@ -202,26 +233,41 @@ export class GroupCommitter {
     }
     for (const { id, error } of unwritable) {
       this.discard(id, error);
-      this.onUnwritable(id, error);
+      this.on.unwritable(id, error);
     }
-    this.flushing = this.commit(batch).finally(() => {
-      this.flushing = undefined;
+    for (const { execution } of batch) this.committing.add(execution.id);
+    const flushing = this.commit(batch).finally(() => {
+      this.inFlight.delete(flushing);
+      for (const { execution } of batch) this.committing.delete(execution.id);
       if (this.pending.size > 0) this.schedule();
     });
+    this.inFlight.add(flushing);
   }
 
   private async commit(batch: readonly ExecutionWrite[]): Promise<void> {
     if (batch.length === 0) return;
+    let lost: readonly string[];
     try {
-      await this.store.commit(batch);
+      ({ lost } = await this.store.commit(batch));
     } catch (cause) {
       const error = cause instanceof StoreError ? cause : new StoreError(`Commit failed: ${String(cause)}`, { cause });
       for (const { execution } of batch) this.settle(execution.id, Number.POSITIVE_INFINITY, error);
-      this.onFailed(batch, error);
+      this.on.failed(batch, error);
       return;
     }
-    for (const { execution } of batch) this.markDurable(execution.id, execution.revision);
-    this.onCommitted(batch);
+    let written = batch;
+    if (lost.length > 0) {
+      const gone = new Set(lost);
+      written = batch.filter((w) => !gone.has(w.execution.id));
+      const error = new LeaseLostError(
+        `Another engine took over ${lost.length === 1 ? `execution "${lost[0]}"` : `${lost.length} executions`}: ` +
+          'this engine lost its lease, nothing of theirs was written',
+      );
+      for (const id of lost) this.discard(id, error);
+      this.on.lost(lost, error);
+    }
+    for (const { execution } of written) this.markDurable(execution.id, execution.revision);
+    this.on.committed(written);
   }
 
   private markDurable(id: string, revision: number): void {
@@ -229,7 +275,7 @@ export class GroupCommitter {
     this.settle(id, revision, undefined);
   }
 
-  private settle(id: string, revision: number, error: StoreError | undefined): void {
+  private settle(id: string, revision: number, error: SagaError | undefined): void {
     const list = this.waiters.get(id);
     if (list === undefined) return;
     const remaining = list.filter((w) => {

@@ -1,4 +1,10 @@
-import { ExecutionNotFoundError, SagaError, type StoreError } from '../definition/errors.js';
+import {
+  ExecutionNotFoundError,
+  InvalidOperationError,
+  LeaseLostError,
+  SagaError,
+  type StoreError,
+} from '../definition/errors.js';
 import type { CommandBody, CommandRefusal, InboxCommand } from '../store/InboxCommand.js';
 import type { SagaStore } from '../store/SagaStore.js';
 import { applyOperation } from './applyOperation.js';
@@ -37,6 +43,12 @@ const refusalOf = (error: Error): CommandRefusal => ({
   message: error.message,
 });
 
+/** A refusal another engine stored, as the error the caller here gets. */
+const refusalError = (executionId: string, refusal: CommandRefusal | undefined): SagaError =>
+  refusal?.code === 'EXECUTION_NOT_FOUND'
+    ? new ExecutionNotFoundError(executionId)
+    : new InvalidOperationError(refusal?.message ?? 'The command was refused', { executionId });
+
 /**
  * The durable inbox, engine side: `send`, `cancel` and `retry` on an execution
  * that is not in memory append a command to the store (appends of one tick in
@@ -53,6 +65,7 @@ export class Inbox {
   /** How many waiters each execution has, so `awaited` is O(1). */
   private readonly perExecution = new Map<string, number>();
   private closedWith: SagaError | undefined;
+  private rechecking: Promise<void> | undefined;
 
   constructor(
     private readonly store: SagaStore,
@@ -68,6 +81,19 @@ export class Inbox {
       this.scheduled = true;
       setImmediate(() => void this.flush());
     });
+  }
+
+  /**
+   * Appends commands nobody waits for (remote replies) in one transaction and wakes their
+   * executions. Resolves once they are durable: true for each appended, false for each whose
+   * execution is finished or unknown.
+   */
+  async post(commands: readonly { readonly executionId: string; readonly body: CommandBody }[]): Promise<boolean[]> {
+    if (this.closedWith !== undefined) throw this.closedWith;
+    const at = Date.now();
+    const appended = await this.store.appendCommands(commands.map((c) => ({ ...c, at })));
+    for (const id of new Set(appended.flatMap((c) => (c === undefined ? [] : [c.executionId])))) this.host.wake(id);
+    return appended.map((c) => c !== undefined);
   }
 
   /** Applies the commands not yet applied in memory, in order; their callers hear once the outcome is durable. */
@@ -95,9 +121,45 @@ export class Inbox {
         }
       },
       (error: unknown) => {
-        for (const { id } of outcomes) this.take(id)?.reject(error);
+        for (const { id } of outcomes) {
+          // Another engine holds the execution now: it applies the command, and `recheck` hears of it.
+          if (error instanceof LeaseLostError) this.unapplyOne(id);
+          else this.take(id)?.reject(error);
+        }
       },
     );
+  }
+
+  /** The execution left this engine unwritten (taken over): its callers wait for the new holder. */
+  unapply(executionId: string): void {
+    for (const [id, waiter] of this.waiters) if (waiter.executionId === executionId) this.unapplyOne(id);
+  }
+
+  private unapplyOne(id: number): void {
+    const waiter = this.waiters.get(id);
+    if (waiter !== undefined) waiter.applied = false;
+  }
+
+  /**
+   * Asks the store about the commands callers here wait for that this engine did not
+   * apply: another engine holds their executions, and settles them.
+   */
+  recheck(): Promise<void> {
+    this.rechecking ??= this.readOutcomes().finally(() => {
+      this.rechecking = undefined;
+    });
+    return this.rechecking;
+  }
+
+  private async readOutcomes(): Promise<void> {
+    for (const [id, waiter] of [...this.waiters]) {
+      if (waiter.applied === true) continue;
+      const command = await this.store.getCommand(id).catch(() => undefined);
+      if (command === undefined || command.state === 'pending' || this.waiters.get(id) !== waiter) continue;
+      this.take(id);
+      if (command.state === 'applied') waiter.resolve();
+      else waiter.reject(refusalError(waiter.executionId, command.refusal));
+    }
   }
 
   /** Whether a caller in this process waits for a command of this execution. */

@@ -1,6 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { JournalRecord } from '../events/JournalEntry.js';
 import type { CommandOutcome } from '../store/InboxCommand.js';
+import type { OutboxMessage } from '../store/OutboxMessage.js';
 import type { RegisteredSaga } from './SagaRegistry.js';
 
 /**
@@ -17,10 +18,14 @@ export interface LiveExecution {
   readonly idempotencyKey: string | null;
   revision: number;
   lastSeq: number;
+  /** The fencing token this engine holds the execution with (see StoredExecution.fence); a claim renews it. */
+  fence: number;
   /** Journal entries emitted since the last queued write. */
   pendingJournal: JournalRecord[];
   /** Inbox commands applied or refused since the last queued write. */
   pendingCommands: CommandOutcome[];
+  /** Remote commands sent since the last queued write: they go to the outbox with it. */
+  pendingOutbox: OutboxMessage[];
   /** The newest inbox command id applied or refused in memory (commands apply in id order). */
   lastCommandId: number;
   lastSnapshot: unknown;

@@ -18,6 +18,8 @@ export interface PassivatorHost {
   refuse(id: string, error: SagaError): void;
   durable(id: string): Promise<void>;
   touch(live: LiveExecution): void;
+  /** How many more executions this engine may take into memory. */
+  capacity(): number;
 }
 
 /**
@@ -36,7 +38,12 @@ export class Passivator {
     options: ResolvedPassivation,
     private readonly host: PassivatorHost,
   ) {
-    this.poller = new WakeUpPoller(store, options, (claimed) => this.onClaimed(claimed));
+    this.poller = new WakeUpPoller(
+      store,
+      options,
+      (claimed) => this.onClaimed(claimed),
+      () => host.capacity(),
+    );
     this.inbox = new Inbox(store, {
       durable: (id) => host.durable(id),
       touch: (live) => host.touch(live),
@@ -69,6 +76,11 @@ export class Passivator {
     if (this.inbox.awaited(stored.id)) this.poller.nudge(Date.now());
     else if (stored.wakeAt !== null) this.poller.nudge(stored.wakeAt);
     return true;
+  }
+
+  /** Appends commands nobody waits for (remote replies); true for each that an unfinished execution took. */
+  post(commands: readonly { readonly executionId: string; readonly body: CommandBody }[]): Promise<boolean[]> {
+    return this.inbox.post(commands);
   }
 
   /** `send`, `cancel` or `retry`: applied directly when the execution is in memory, else through the inbox. */
@@ -113,9 +125,23 @@ export class Passivator {
           continue;
         }
         live = this.host.live(stored.id);
+      } else {
+        // It moved after the write that parked it and stayed in memory; this engine claimed it
+        // again (a new fence): its next writes carry the fence it holds now.
+        live.fence = stored.fence;
       }
       if (live !== undefined) this.inbox.apply(live, commands);
     }
+  }
+
+  /** Another engine may have settled commands callers here wait for: ask the store. */
+  recheckCommands(): Promise<void> {
+    return this.inbox.recheck();
+  }
+
+  /** The execution left this engine (taken over): its commands applied here but not written wait for their new holder. */
+  unapply(executionId: string): void {
+    this.inbox.unapply(executionId);
   }
 
   /** `id` has (or may have) pending commands: apply them here if it is in memory, else claim it now. */

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createActor, type AnyActorRef, type AnyStateMachine, type StateValue } from 'xstate';
+import { createActor, type AnyActorRef, type StateValue } from 'xstate';
 import { SagaTelemetry } from '../telemetry/SagaTelemetry.js';
 import type { StepActorInput } from '../compile/stepActors.js';
-import { ExecutionNotFoundError, InvalidOperationError, SagaError, type StoreError } from '../definition/errors.js';
+import { InvalidOperationError, LeaseLostError, SagaError, type StoreError } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
-import type { JournalEntry } from '../events/JournalEntry.js';
 import { notifyListeners } from '../events/notifyListeners.js';
 import { attachExecution, liveFieldsOf, telemetryInfoOf, type LiveFields } from './attachExecution.js';
 import { committedEvent } from './committedEvent.js';
@@ -15,15 +14,14 @@ import {
   SETTLED_STATUSES,
   type ExecutionStatus,
   type ExecutionWrite,
-  type FeedEntry,
-  type ListQuery,
-  type SagaStore,
-  type StatusCount,
+  type OwnershipStats,
   type StoredExecution,
 } from '../store/SagaStore.js';
 import { checkReason } from './boundaryValues.js';
 import { checkExternalEvent, externalEventData, type ExternalEvent } from './externalEvent.js';
-import { executionView, statusOf, type ExecutionView } from './ExecutionView.js';
+import { executionView, settledView, statusOf, type ExecutionView } from './ExecutionView.js';
+import { EngineOwnership } from './EngineOwnership.js';
+import { ExecutionReads } from './ExecutionReads.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import type { LiveExecution } from './LiveExecution.js';
 import { ReloadSchedule } from './ReloadSchedule.js';
@@ -32,6 +30,7 @@ import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
 import { notHeldError, notStartedError } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
 import { Passivator } from './Passivator.js';
+import { RemoteSteps, type RemoteStepsPort } from './RemoteSteps.js';
 import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
 import { SettleWaiters } from './SettleWaiters.js';
 import { checkedInput, checkSameStart, StartClaims, storedInput, type StartRequest } from './startRequest.js';
@@ -50,9 +49,8 @@ export type { PassivationOptions } from './passivationOptions.js';
  * const { id } = await engine.execute(orderFulfillment, { orderId: 'A1', amount: 42 });
  * const outcome = await engine.waitFor(id); // outcome.status: 'Completed' | 'Compensated' | 'Failed'
  */
-export class SagaEngine {
-  private readonly store: SagaStore;
-  private readonly registry: SagaRegistry;
+export class SagaEngine extends ExecutionReads {
+  protected readonly registry: SagaRegistry;
   private readonly committer: GroupCommitter;
   private readonly live = new Map<string, LiveExecution>();
   private readonly claims = new StartClaims();
@@ -62,14 +60,17 @@ export class SagaEngine {
   private readonly settleWaiters = new SettleWaiters();
   private readonly passivation: ResolvedPassivation;
   private readonly passivator: Passivator;
+  private readonly ownership: EngineOwnership;
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
   private readonly reloads = new ReloadSchedule((id) => this.reload(id));
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly inspect: SagaEngineOptions['inspect'];
   private readonly telemetry: SagaTelemetry;
+  /** The outbox and reply door of remote steps, for a relay such as `natsRelay` (`sagachart/nats`). */
+  readonly remote: RemoteStepsPort;
 
   constructor(options: SagaEngineOptions) {
-    this.store = options.store ?? memoryStore();
+    super(options.store ?? memoryStore());
     this.inspect = options.inspect;
     this.telemetry = new SagaTelemetry((id) => {
       const live = this.live.get(id);
@@ -79,18 +80,44 @@ export class SagaEngine {
       {
         beforeEffect: (input) => this.beforeEffect(input),
         aroundEffect: (input, call) => this.telemetry.around(input, call),
+        sendRemote: (input, command) => remote.send(input, command),
+        fenceOf: (id) => this.live.get(id)?.fence ?? 0,
       },
       options.testOnly,
     );
     for (const saga of options.sagas) this.registry.register(saga);
     this.committer = new GroupCommitter(
       this.store,
-      (writes) => this.onCommitted(writes),
-      (writes, error) => this.onCommitFailed(writes, error),
-      (id, error) => this.onUnwritable(id, error),
+      {
+        committed: (writes) => this.onCommitted(writes),
+        failed: (writes, error) => this.onCommitFailed(writes, error),
+        unwritable: (id, error) => this.onUnwritable(id, error),
+        lost: (ids) => this.ownership.lost(ids),
+      },
       { windowMs: options.groupCommitWindowMs },
     );
+    const remote = new RemoteSteps(this.store, {
+      live: (id) => this.live.get(id),
+      touch: (live) => this.touch(live),
+      durable: (id) => this.committer.durable(id),
+      post: (commands) => this.passivator.post(commands),
+      sagas: () => this.sagas(),
+    });
+    this.remote = remote;
     this.passivation = resolvePassivation(options.passivation);
+    this.ownership = new EngineOwnership(this.store, this.passivation.pollIntervalMs, {
+      lost: (id) => this.onLost(id),
+      commandsAppended: (id) => this.live.has(id) && this.passivator.wake(id),
+      holding: () => this.live.keys(),
+      recheck: () => {
+        void this.passivator.recheckCommands();
+        this.settleWaiters.recheck(
+          (id) => this.live.has(id),
+          (id) => this.store.get(id).then((stored) => stored && executionView(stored)),
+          (view) => SETTLED_STATUSES.includes(view.status),
+        );
+      },
+    });
     this.passivator = new Passivator(this.store, this.passivation, {
       live: (id) => this.live.get(id),
       resume: (stored) => this.resume(stored),
@@ -101,22 +128,8 @@ export class SagaEngine {
       },
       durable: (id) => this.committer.durable(id),
       touch: (live) => this.touch(live),
+      capacity: () => this.ownership.capacity(this.live.size),
     });
-  }
-
-  /** The newest version of every registered saga. */
-  sagas(): AnySagaDefinition[] {
-    return this.registry.all().map((r) => r.definition);
-  }
-
-  /** A registered saga's definition (newest version unless given). */
-  definition(saga: string, version?: number): AnySagaDefinition {
-    return (version === undefined ? this.registry.latest(saga) : this.registry.version(saga, version)).definition;
-  }
-
-  /** The compiled machine of a registered saga (newest version unless given). */
-  machine(saga: string, version?: number): AnyStateMachine {
-    return (version === undefined ? this.registry.latest(saga) : this.registry.version(saga, version)).machine;
   }
 
   /**
@@ -138,7 +151,8 @@ export class SagaEngine {
     this.state = 'started';
     this.refused.clear();
     let resumed = 0;
-    for (const stored of await this.store.listHeld()) {
+    this.ownership.start();
+    for (const stored of await this.store.takeOverHeld()) {
       try {
         this.resume(stored);
         // Commands appended before a crash and not applied yet are applied now.
@@ -210,26 +224,6 @@ export class SagaEngine {
     );
   }
 
-  /** The execution as last made durable. */
-  get<TResults = Record<string, unknown>>(id: ExecutionId<TResults>): Promise<ExecutionView<TResults>>;
-  async get(id: string): Promise<ExecutionView> {
-    const stored = await this.store.get(id);
-    if (stored === undefined) throw new ExecutionNotFoundError(id);
-    return executionView(stored);
-  }
-
-  /** Executions newest first, filtered; pass `nextCursor` back as `cursor` for the next page. */
-  async list(query: ListQuery = {}): Promise<{ items: ExecutionView[]; nextCursor: string | null }> {
-    const page = await this.store.list(query);
-    return { items: page.items.map((s) => executionView(s)), nextCursor: page.nextCursor };
-  }
-
-  /** The execution's journal, oldest first; `afterSeq` skips what a reader already has. */
-  async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
-    if ((await this.store.get(id)) === undefined) throw new ExecutionNotFoundError(id);
-    return this.store.journal(id, afterSeq);
-  }
-
   /** Delivers an event to an execution waiting for it (an `awaitEvent` step). */
   async send(id: string, event: ExternalEvent): Promise<void> {
     checkExternalEvent(event);
@@ -256,19 +250,17 @@ export class SagaEngine {
     return this.live.size;
   }
 
-  /** Journal entries of all executions in commit order, after a feed position (for resuming live views). */
-  feed(afterPosition: number, limit = 500): Promise<FeedEntry[]> {
-    return this.store.feed(afterPosition, limit);
+  /**
+   * Called when the feed may have grown through another engine's commit (a store many
+   * engines share); `subscribe` hears this engine's own. Returns the unsubscribe function.
+   */
+  watchFeed(listener: () => void): () => void {
+    return this.ownership.watchFeed(listener);
   }
 
-  /** The newest feed position. */
-  feedEnd(): Promise<number> {
-    return this.store.feedEnd();
-  }
-
-  /** How many executions each saga has in each status (from the store). */
-  counts(): Promise<StatusCount[]> {
-    return this.store.countByStatus();
+  /** This engine's id, and what it holds, claimed and lost (a store many engines share), else undefined. */
+  ownershipStats(): (OwnershipStats & { engineId: string }) | undefined {
+    return this.ownership.stats();
   }
 
   /** Listens to every durable transition of every execution; returns the unsubscribe function. */
@@ -282,6 +274,7 @@ export class SagaEngine {
     if (this.state !== 'started') return;
     this.state = 'stopped';
     this.passivator.stop();
+    this.ownership.stop();
     this.reloads.clear();
     const live = [...this.live.values()];
     for (const execution of live) execution.unsubscribe();
@@ -329,6 +322,7 @@ export class SagaEngine {
       idempotencyKey: options.idempotencyKey ?? null,
       revision: 0,
       lastSeq: 0,
+      fence: 1,
       lastJson: undefined,
       lastParked: false,
       lastWakeAt: null,
@@ -408,7 +402,7 @@ export class SagaEngine {
       if (live === undefined) continue;
       const current = statusOf((live.actor.getSnapshot() as { value: StateValue }).value);
       if (SETTLED_STATUSES.includes(stored.status) && current === stored.status && this.settleWaiters.has(stored.id)) {
-        this.settleWaiters.resolve(stored.id, executionView(stored));
+        this.settleWaiters.resolve(stored.id, settledView(stored, live.actor.getSnapshot()));
       }
       // Final, or parked with nothing moved since the write: the store holds all of it now.
       if (
@@ -461,8 +455,8 @@ export class SagaEngine {
     const stored = await this.store.get(id);
     if (stored === undefined || FINAL_STATUSES.includes(stored.status)) return true;
     try {
-      // A parked one is the poller's to claim when it is due.
-      if (!stored.parked) {
+      // A parked one is the poller's to claim when it is due; one another engine holds is its own.
+      if (!stored.parked && (stored.owner ?? undefined) === this.ownership.stats()?.engineId) {
         this.resume(stored);
         this.passivator.wake(id);
       }
@@ -473,11 +467,23 @@ export class SagaEngine {
     return true;
   }
 
-  private beforeEffect(input: StepActorInput): Promise<void> {
-    if (!this.live.has(input.executionId)) {
-      return Promise.reject(new InvalidOperationError('The execution is no longer held by this engine'));
-    }
-    return this.committer.durable(input.executionId);
+  /** Before any effect: its state is durable and this engine's lease is current. Gives the fence it holds. */
+  private async beforeEffect(input: StepActorInput): Promise<number> {
+    const notHeld = () => new InvalidOperationError('The execution is no longer held by this engine');
+    if (!this.live.has(input.executionId)) throw notHeld();
+    await this.committer.durable(input.executionId);
+    if (this.ownership.shared) await this.ownership.confirmed();
+    const live = this.live.get(input.executionId);
+    if (live === undefined) throw notHeld();
+    return live.fence;
+  }
+
+  /** Another engine holds this one now: forget it here; whoever waits here hears from the store. */
+  private onLost(id: string): void {
+    // Stopping the actor fires the signals of its steps in flight.
+    if (this.drop(id) === undefined) return;
+    this.committer.discard(id, new LeaseLostError(`Another engine took execution "${id}" over`));
+    this.passivator.unapply(id);
   }
 
   private notRunningHere(id: string, status: ExecutionStatus): SagaError {

@@ -53,6 +53,26 @@ export class SettleWaiters {
     return waiter.promise;
   }
 
+  /**
+   * Re-reads the executions waited for that are not in memory here (another engine
+   * may have settled them) and resolves those that are settled.
+   */
+  recheck(
+    skip: (id: string) => boolean,
+    read: (id: string) => Promise<ExecutionView | undefined>,
+    settled: (view: ExecutionView) => boolean,
+  ): void {
+    for (const id of this.byId.keys()) {
+      if (skip(id)) continue;
+      void read(id).then(
+        (view) => {
+          if (view !== undefined && settled(view) && !skip(id)) this.resolve(id, view);
+        },
+        () => undefined,
+      );
+    }
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }

@@ -28,6 +28,8 @@ export class WakeUpPoller {
     private readonly store: SagaStore,
     private readonly options: WakeUpOptions,
     private readonly onClaimed: (claimed: readonly ClaimedExecution[]) => void,
+    /** How many more executions this engine may hold now (a claim takes no more). */
+    private readonly capacity: () => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
   start(): void {
@@ -74,11 +76,13 @@ export class WakeUpPoller {
     let next: number | null = null;
     try {
       for (;;) {
-        const { claimed, nextWakeAt } = await this.store.claimDue(Date.now(), this.options.batchSize);
+        const limit = Math.min(this.options.batchSize, this.capacity());
+        if (limit <= 0) break;
+        const { claimed, nextWakeAt } = await this.store.claimDue(Date.now(), limit);
         if (!this.running) return;
         if (claimed.length > 0) this.onClaimed(claimed);
         next = nextWakeAt;
-        if (claimed.length < this.options.batchSize) break;
+        if (claimed.length < limit) break;
         // Let the claimed executions move before taking the next batch.
         await new Promise((resolve) => setImmediate(resolve));
       }

@@ -3,6 +3,7 @@ import { CANCEL_EVENT, RETRY_EVENT } from '../compile/sagaContext.js';
 import type { SagaError } from '../definition/errors.js';
 import type { CommandBody } from '../store/InboxCommand.js';
 import { checkExternalEvent, explainRefusedEvent } from './externalEvent.js';
+import { applyReply } from './applyReply.js';
 import type { LiveExecution } from './LiveExecution.js';
 import { cancelRefusal, retryRefusal } from './operationRefusals.js';
 
@@ -40,5 +41,8 @@ export function applyOperation(live: LiveExecution, body: CommandBody): Error | 
       live.actor.send({ type: RETRY_EVENT });
       return undefined;
     }
+    case 'reply':
+      applyReply(live, body.reply);
+      return undefined;
   }
 }

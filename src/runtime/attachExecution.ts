@@ -9,7 +9,7 @@ import type { RegisteredSaga } from './SagaRegistry.js';
 /** What an execution starts its life in memory with (new, or resumed from the store). @internal */
 export type LiveFields = Pick<
   LiveExecution,
-  'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'lastJson' | 'lastParked' | 'lastWakeAt'
+  'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'fence' | 'lastJson' | 'lastParked' | 'lastWakeAt'
 >;
 
 /** The fields of an execution resumed from its last durable state. @internal */
@@ -20,6 +20,7 @@ export function liveFieldsOf(stored: StoredExecution): LiveFields {
     idempotencyKey: stored.idempotencyKey,
     revision: stored.revision,
     lastSeq: stored.lastSeq,
+    fence: stored.fence,
     lastJson: stored.snapshot,
     lastParked: stored.parked,
     lastWakeAt: stored.wakeAt,
@@ -48,6 +49,7 @@ export function attachExecution(
     actor,
     pendingJournal: [],
     pendingCommands: [],
+    pendingOutbox: [],
     lastCommandId: 0,
     lastSnapshot: undefined,
     unsubscribe: () => undefined,

@@ -4,11 +4,13 @@ import type { JournalEntry } from '../events/JournalEntry.js';
 import type { ExecutionWrite } from '../store/SagaStore.js';
 import { statusOf } from './ExecutionView.js';
 import type { LiveExecution } from './LiveExecution.js';
+import { persistedSnapshotJson } from './persistedSnapshotJson.js';
 import { restOf, shouldPark } from './restOf.js';
 
 /**
  * An execution's next write: its persisted snapshot, the journal entries
- * emitted since the last write (numbered), the inbox commands it settled, and
+ * emitted since the last write (numbered), the inbox commands it settled, the
+ * remote commands it sends, and
  * whether it parks (leaves memory) with its wake-up time. Undefined when none
  * of that changed (a restored actor emits its restored snapshot once more).
  *
@@ -28,11 +30,12 @@ export function buildExecutionWrite(
   const status = statusOf(snapshot.value);
   const rest = restOf(snapshot);
   const parked = status !== 'Completed' && status !== 'Compensated' && shouldPark(rest, now, parkAfterMs);
-  const json = JSON.stringify(execution.actor.getPersistedSnapshot());
+  const json = persistedSnapshotJson(execution.actor);
   if (
     json === execution.lastJson &&
     execution.pendingJournal.length === 0 &&
     execution.pendingCommands.length === 0 &&
+    execution.pendingOutbox.length === 0 &&
     parked === execution.lastParked &&
     rest.wakeAt === execution.lastWakeAt
   ) {
@@ -47,6 +50,8 @@ export function buildExecutionWrite(
   execution.pendingJournal = [];
   const commands = execution.pendingCommands;
   execution.pendingCommands = [];
+  const outbox = execution.pendingOutbox;
+  execution.pendingOutbox = [];
   const { definition } = execution.registered;
   const write: ExecutionWrite = {
     execution: {
@@ -63,9 +68,11 @@ export function buildExecutionWrite(
       updatedAt: now,
       wakeAt: rest.wakeAt,
       parked,
+      fence: execution.fence,
     },
     journal,
     ...(commands.length > 0 ? { commands } : {}),
+    ...(outbox.length > 0 ? { outbox } : {}),
   };
   return { write, state: snapshot.value };
 }

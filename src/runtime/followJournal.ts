@@ -3,7 +3,11 @@ import type { JournalEntry } from '../events/JournalEntry.js';
 import type { ExecutionStatus } from '../store/SagaStore.js';
 import type { SagaEngine } from './SagaEngine.js';
 
-/** One journal entry of a followed execution, with where the execution then was. */
+/**
+ * One journal entry of a followed execution, with where the execution was when
+ * the entry was read: for a live entry, where its commit left it; for a stored
+ * one, where it was after that entry (it may have moved on since, never back).
+ */
 export interface FollowedJournalEntry {
   readonly executionId: string;
   readonly saga: string;
@@ -45,15 +49,37 @@ export async function followJournal(
       void deliver({ executionId: id, saga: event.saga, status: event.status, state: event.state, entry });
     }
   });
+  // On a store many engines share, another engine may hold the execution: its commits are read from the store.
+  let reading: Promise<void> | undefined;
+  const readElsewhere = async (): Promise<void> => {
+    // The journal first, then the status (see below).
+    const entries = await engine.journal(id, sent);
+    const view = await engine.get(id);
+    for (const entry of entries) {
+      if (stopped || entry.seq <= sent) continue;
+      sent = entry.seq;
+      void deliver({ executionId: id, saga: view.saga, status: view.status, state: view.state, entry });
+    }
+  };
+  const offElsewhere = engine.watchFeed(() => {
+    if (!live || stopped) return;
+    const previous = reading ?? Promise.resolve();
+    reading = previous.then(readElsewhere).catch(() => undefined);
+  });
   const stop = () => {
     stopped = true;
     off();
+    offElsewhere();
   };
   try {
     for (;;) {
       committed = false;
-      const view = await engine.get(id);
+      // The journal first, then where the execution is: a commit that lands between the two reads
+      // makes the status newer than the entries, never older. Read the other way round (as once),
+      // a store with truly asynchronous reads (PostgreSQL under load) sent SagaCompleted with the
+      // status Running, and a follower waiting for a settled status never saw it settle.
       const entries = await engine.journal(id, sent);
+      const view = await engine.get(id);
       for (const entry of entries) {
         if (stopped) return stop;
         if (entry.seq <= sent) continue;

@@ -4,7 +4,10 @@ import { DEADLINE_EVENT, type SagaContext } from '../compile/sagaContext.js';
 export interface Rest {
   /** A step or compensation is in flight: the execution must stay in memory. */
   readonly moving: boolean;
-  /** The earliest armed durable timer (epoch ms), or null when only an event, a command or a person can move it. */
+  /**
+   * The earliest armed durable timer (epoch ms), a running step's timeout included, or
+   * null when only an event, a command or a person (or a step without a timeout) can move it.
+   */
   readonly wakeAt: number | null;
 }
 
@@ -24,6 +27,7 @@ export function restOf(snapshot: {
   can(event: { type: string }): boolean;
 }): Rest {
   let wakeAt: number | null = null;
+  let moving = false;
   const earliest = (due: number | null | undefined): void => {
     if (due !== null && due !== undefined && (wakeAt === null || due < wakeAt)) wakeAt = due;
   };
@@ -38,10 +42,12 @@ export function restOf(snapshot: {
     }
     const prefix = TIMER_PREFIXES.find((p) => id.startsWith(p));
     // Anything that is not a timer (a step, a compensation, or a child we do not know) is work in flight.
-    if (prefix === undefined) return { moving: true, wakeAt: null };
-    earliest(snapshot.context.timers[`${prefix.slice(0, -1)}:${id.slice(prefix.length)}`]);
+    if (prefix === undefined) moving = true;
+    else earliest(snapshot.context.timers[`${prefix.slice(0, -1)}:${id.slice(prefix.length)}`]);
   }
-  return { moving: false, wakeAt };
+  // A step in flight keeps its timeout's due time too: past it, with nothing moving the
+  // execution, the store lists it as stuck (ListQuery.overdueBefore).
+  return { moving, wakeAt };
 }
 
 /** Whether an execution at this rest leaves memory: nothing in flight and nothing due within `thresholdMs`. @internal */

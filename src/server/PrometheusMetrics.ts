@@ -100,6 +100,33 @@ export class PrometheusMetrics {
     });
   }
 
+  /** With a store many engines share: this engine's leases, labelled with its id. */
+  private ownershipSections(): [string, string, string, string[]][] {
+    const stats = this.engine.ownershipStats();
+    if (stats === undefined) return [];
+    const engine = labelText({ engine: stats.engineId });
+    return [
+      [
+        'sagachart_engine_held',
+        'gauge',
+        'Executions this engine holds under a lease.',
+        [`sagachart_engine_held{${engine}} ${stats.held}`],
+      ],
+      [
+        'sagachart_engine_claimed_total',
+        'counter',
+        'Executions this engine claimed: due parked ones, and ones whose holder lost its lease.',
+        [`sagachart_engine_claimed_total{${engine}} ${stats.claimed}`],
+      ],
+      [
+        'sagachart_engine_leases_lost_total',
+        'counter',
+        'Executions another engine took over from this one (its writes for them were refused by fence).',
+        [`sagachart_engine_leases_lost_total{${engine}} ${stats.lost}`],
+      ],
+    ];
+  }
+
   async render(): Promise<string> {
     const counts = await this.engine.counts();
     const sse = this.sse();
@@ -153,6 +180,13 @@ export class PrometheusMetrics {
         'SSE clients dropped for falling too far behind (they resume with Last-Event-ID).',
         [`sagachart_sse_dropped_total ${sse.dropped}`],
       ],
+      [
+        'sagachart_engine_executions_in_memory',
+        'gauge',
+        'Executions this engine holds in memory (the ones that move; parked ones are not counted).',
+        [`sagachart_engine_executions_in_memory ${this.engine.held()}`],
+      ],
+      ...this.ownershipSections(),
     ];
     return `${sections
       .map(([name, type, help, lines]) => [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines].join('\n'))

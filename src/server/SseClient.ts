@@ -1,6 +1,7 @@
 import type { Response } from 'express';
+import { GZIP_HEADER, SseFrames } from './SseFrames.js';
 
-const HEARTBEAT = Buffer.from(': heartbeat\n\n');
+const HEARTBEAT = new SseFrames(Buffer.from(': heartbeat\n\n'));
 
 export interface SseClientOptions {
   /**
@@ -11,6 +12,8 @@ export interface SseClientOptions {
   readonly bufferBytes: number;
   /** A comment line this often keeps proxies from closing an idle stream. */
   readonly heartbeatMs: number;
+  /** Sends the stream gzip-compressed (`Content-Encoding: gzip`); only for a client that accepts it. */
+  readonly gzip?: boolean | undefined;
 }
 
 /**
@@ -29,6 +32,7 @@ export class SseClient {
   private readonly closeListeners: (() => void)[] = [];
   private roomPromise: Promise<void> | undefined;
   private releaseRoom: (() => void) | undefined;
+  private readonly gzip: boolean;
   /** The most bytes this client ever had waiting (socket buffer and queue): for tests and metrics. */
   peakBufferedBytes = 0;
 
@@ -37,16 +41,19 @@ export class SseClient {
     private readonly options: SseClientOptions,
     private readonly onDrop: () => void = () => undefined,
   ) {
+    this.gzip = options.gzip === true;
     res.status(200).set({
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
+      ...(this.gzip ? { 'Content-Encoding': 'gzip' } : {}),
     });
     res.flushHeaders();
+    if (this.gzip) this.write(GZIP_HEADER);
     const heartbeat = setInterval(() => {
       // A paused client has data coming already; a heartbeat would only queue.
-      if (!this.paused) this.write(HEARTBEAT);
+      if (!this.paused) this.send(HEARTBEAT);
     }, options.heartbeatMs);
     heartbeat.unref();
     res.on('drain', () => this.flush());
@@ -77,11 +84,15 @@ export class SseClient {
   }
 
   /**
-   * Sends whole SSE frames (shared buffers are fine: they are never changed).
+   * Sends whole SSE frames (shared ones are fine: they are never changed).
    * Returns false when the client is gone, including when this send dropped it.
    */
-  send(frames: Buffer): boolean {
+  send(frames: SseFrames): boolean {
     if (!this.open) return false;
+    return this.sendBytes(this.gzip ? frames.gzip : frames.plain);
+  }
+
+  private sendBytes(frames: Buffer): boolean {
     if (this.paused) {
       this.queue.push(frames);
       this.queuedBytes += frames.length;

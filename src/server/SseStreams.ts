@@ -3,6 +3,7 @@ import { followJournal, type FollowedJournalEntry } from '../runtime/followJourn
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import { FeedFanout } from './FeedFanout.js';
 import { SseClient } from './SseClient.js';
+import { SseFrames } from './SseFrames.js';
 
 const HEARTBEAT_MS = 15_000;
 /** 1 MiB: a few thousand journal entries, far more than a reading client ever lags by. */
@@ -35,8 +36,8 @@ function lastEventId(req: Request): number | undefined {
   return Number.isInteger(seq) && seq >= 0 ? seq : undefined;
 }
 
-const journalFrame = (followed: FollowedJournalEntry): Buffer =>
-  Buffer.from(`id: ${followed.entry.seq}\nevent: journal\ndata: ${JSON.stringify(followed)}\n\n`);
+const journalFrame = (followed: FollowedJournalEntry): SseFrames =>
+  new SseFrames(Buffer.from(`id: ${followed.entry.seq}\nevent: journal\ndata: ${JSON.stringify(followed)}\n\n`));
 
 /**
  * The server's Server-Sent Events: one execution's journal, and every
@@ -85,7 +86,10 @@ export class SseStreams {
    */
   async streamAll(req: Request, res: Response): Promise<void> {
     const after = lastEventId(req);
-    await this.fanout.follow(this.open(res), after);
+    // The busy stream: compressed for clients that accept it (browsers do), ~10× fewer bytes to send each.
+    res.vary('Accept-Encoding');
+    const gzip = req.acceptsEncodings('gzip') === 'gzip';
+    await this.fanout.follow(this.open(res, gzip), after);
   }
 
   stats(): SseStats {
@@ -102,8 +106,9 @@ export class SseStreams {
     this.fanout.close();
   }
 
-  private open(res: Response): SseClient {
-    const client = new SseClient(res, { bufferBytes: this.bufferBytes, heartbeatMs: this.heartbeatMs }, () => {
+  private open(res: Response, gzip = false): SseClient {
+    const options = { bufferBytes: this.bufferBytes, heartbeatMs: this.heartbeatMs, gzip };
+    const client = new SseClient(res, options, () => {
       this.dropped += 1;
     });
     this.clients.add(client);

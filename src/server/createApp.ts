@@ -131,12 +131,22 @@ export function createApp(options: AppOptions) {
     reading,
     route(async (req, res) => {
       const query = parseRequest(listQuery, req.query, 'query');
-      const { status, ...rest } = query;
+      const { status, inputField, inputValue, ...rest } = query;
       const page = await engine.list({
         ...rest,
+        ...(inputField === undefined || inputValue === undefined
+          ? {}
+          : { inputField: { path: inputField, value: inputValue } }),
         ...(status === undefined ? {} : { status: status as ExecutionStatus | ExecutionStatus[] }),
       });
       res.json({ items: page.items.map(described), nextCursor: page.nextCursor });
+    }),
+  );
+  app.get(
+    '/api/engines',
+    reading,
+    route(async (_req, res) => {
+      res.json({ items: await engine.engines() });
     }),
   );
   app.get(

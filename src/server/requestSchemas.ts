@@ -27,10 +27,18 @@ export const listQuery = z
     saga: z.string().min(1).optional(),
     createdAfter: z.coerce.number().int().nonnegative().optional(),
     createdBefore: z.coerce.number().int().nonnegative().optional(),
+    idPrefix: z.string().min(1).max(200).optional(),
+    inputField: z.string().min(1).max(200).optional(),
+    inputValue: z.string().max(1000).optional(),
+    overdueBefore: z.coerce.number().int().nonnegative().optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
     cursor: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((q) => (q.inputField === undefined) === (q.inputValue === undefined), {
+    message: 'inputField and inputValue go together',
+    path: ['inputValue'],
+  });
 
 export const journalQuery = z.object({ afterSeq: z.coerce.number().int().nonnegative().optional() }).strict();
 

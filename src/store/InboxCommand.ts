@@ -1,8 +1,12 @@
+import type { RemoteReply } from '../remote/RemoteCommand.js';
+
 /** What a caller asked of an execution that no engine held in memory: the body of an inbox command. */
 export type CommandBody =
   | { readonly kind: 'send'; readonly event: { readonly type: string; readonly data?: unknown } }
   | { readonly kind: 'cancel'; readonly reason: string }
-  | { readonly kind: 'retry' };
+  | { readonly kind: 'retry' }
+  /** A remote participant's reply to a remote step's command (appended by a relay). */
+  | { readonly kind: 'reply'; readonly reply: RemoteReply };
 
 /** A command appended to an execution's durable inbox. */
 export interface InboxCommand {

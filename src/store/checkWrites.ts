@@ -7,14 +7,16 @@ export interface StoredCommandState {
   readonly pending: boolean;
 }
 
-/** Where an execution's stored history ends. */
-export type StoredPosition = Pick<StoredExecution, 'revision' | 'lastSeq'>;
+/** Where an execution's stored history ends, and who holds it. */
+export type StoredPosition = Pick<StoredExecution, 'revision' | 'lastSeq' | 'fence'>;
 
 /**
  * The rules every store applies before writing a batch: revisions increase
  * over the stored ones, journal seqs follow without a gap, idempotency keys stay unique,
  * and a command is settled once, by a write of its own execution.
- * Throws before anything is written.
+ * Throws before anything is written. Returns the writes to make: those of
+ * executions whose stored fence is not the write's (another engine holds them
+ * now) are left out and named in `lost`.
  *
  * @internal
  */
@@ -23,10 +25,16 @@ export function checkWrites(
   stored: (id: string) => StoredPosition | undefined,
   idForKey: (key: string) => string | undefined,
   command: (id: number) => StoredCommandState | undefined,
-): void {
+): { readonly writes: readonly ExecutionWrite[]; readonly lost: readonly string[] } {
+  const lost = new Set<string>();
+  for (const { execution } of writes) {
+    const before = stored(execution.id);
+    if (before !== undefined && before.fence !== execution.fence) lost.add(execution.id);
+  }
+  const kept = lost.size === 0 ? writes : writes.filter((w) => !lost.has(w.execution.id));
   const seen = new Map<string, StoredPosition>();
   const settled = new Set<number>();
-  for (const write of writes) {
+  for (const write of kept) {
     const { execution, journal } = write;
     const previous = seen.get(execution.id) ?? stored(execution.id);
     // Several snapshots of one tick merge into one write, so revisions may skip, never go back.
@@ -68,4 +76,5 @@ export function checkWrites(
     }
     seen.set(execution.id, execution);
   }
+  return { writes: kept, lost: [...lost] };
 }

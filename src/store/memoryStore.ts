@@ -2,10 +2,13 @@ import { StoreError } from '../definition/errors.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { checkWrites } from './checkWrites.js';
 import type { CommandBody, InboxCommand, SettledCommand } from './InboxCommand.js';
+import type { OutboxMessage } from './OutboxMessage.js';
+import { inputFieldPath, inputMatches, UNFINISHED_STATUSES } from './listFilters.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import {
   FINAL_STATUSES,
   type ClaimResult,
+  type CommitResult,
   type ExecutionWrite,
   type FeedEntry,
   type ListPage,
@@ -27,16 +30,18 @@ class MemoryStore implements SagaStore {
   /** Ids of the parked unfinished executions, so a claim does not scan every execution. */
   private readonly parked = new Set<string>();
   private closed = false;
+  /** Unpublished outbox messages in insertion order (a Map keeps it). */
+  private readonly outboxById = new Map<string, OutboxMessage>();
 
   async init(): Promise<void> {
     this.closed = false;
     return;
   }
 
-  async commit(writes: readonly ExecutionWrite[]): Promise<void> {
+  async commit(batch: readonly ExecutionWrite[]): Promise<CommitResult> {
     this.assertOpen();
-    checkWrites(
-      writes,
+    const { writes, lost } = checkWrites(
+      batch,
       (id) => this.executions.get(id),
       (key) => this.byKey.get(key),
       (id) => {
@@ -46,7 +51,10 @@ class MemoryStore implements SagaStore {
           : { executionId: command.executionId, pending: command.state === 'pending' };
       },
     );
-    for (const { execution, journal, commands } of writes) {
+    for (const { execution, journal, commands, outbox } of writes) {
+      for (const message of outbox ?? []) {
+        if (!this.outboxById.has(message.id)) this.outboxById.set(message.id, structuredClone(message));
+      }
       for (const { id, refusal } of commands ?? []) {
         const command = this.commands[id - 1] as SettledCommand;
         this.commands[id - 1] =
@@ -77,7 +85,7 @@ class MemoryStore implements SagaStore {
         });
       }
     }
-    return;
+    return { lost };
   }
 
   async get(id: string): Promise<StoredExecution | undefined> {
@@ -96,10 +104,18 @@ class MemoryStore implements SagaStore {
     const limit = pageSize(query);
     const statuses = statusFilter(query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const keys = inputFieldPath(query);
+    const { idPrefix, overdueBefore, inputField } = query;
     const matching = [...this.executions.values()]
       .filter(
         (e) =>
           (statuses === undefined || statuses.includes(e.status)) &&
+          (idPrefix === undefined || e.id.startsWith(idPrefix)) &&
+          (overdueBefore === undefined ||
+            ((UNFINISHED_STATUSES as readonly string[]).includes(e.status) &&
+              e.wakeAt !== null &&
+              e.wakeAt < overdueBefore)) &&
+          (keys === undefined || inputField === undefined || inputMatches(e.snapshot, keys, inputField.value)) &&
           (query.saga === undefined || e.saga === query.saga) &&
           (query.createdAfter === undefined || e.createdAt >= query.createdAfter) &&
           (query.createdBefore === undefined || e.createdAt < query.createdBefore) &&
@@ -114,9 +130,15 @@ class MemoryStore implements SagaStore {
     return { items, nextCursor };
   }
 
-  async listHeld(): Promise<StoredExecution[]> {
+  async takeOverHeld(): Promise<StoredExecution[]> {
     this.assertOpen();
-    return [...this.executions.values()].filter((e) => !e.parked && !FINAL_STATUSES.includes(e.status));
+    return [...this.executions.values()]
+      .filter((e) => !e.parked && !FINAL_STATUSES.includes(e.status))
+      .map((e) => {
+        const taken = { ...e, fence: e.fence + 1 };
+        this.executions.set(e.id, taken);
+        return taken;
+      });
   }
 
   async claimDue(now: number, limit: number): Promise<ClaimResult> {
@@ -128,7 +150,7 @@ class MemoryStore implements SagaStore {
       .sort((a, b) => (a.wakeAt ?? 0) - (b.wakeAt ?? 0))
       .slice(0, Math.max(0, limit));
     const claimed = due.map((execution) => {
-      const held = { ...execution, parked: false };
+      const held = { ...execution, parked: false, fence: execution.fence + 1 };
       this.executions.set(execution.id, held);
       this.parked.delete(execution.id);
       return { execution: held, commands: [...(this.pendingByExecution.get(execution.id) ?? [])] };
@@ -171,6 +193,16 @@ class MemoryStore implements SagaStore {
   async getCommand(id: number): Promise<SettledCommand | undefined> {
     this.assertOpen();
     return Number.isInteger(id) ? this.commands[id - 1] : undefined;
+  }
+
+  async outbox(limit: number): Promise<OutboxMessage[]> {
+    this.assertOpen();
+    return [...this.outboxById.values()].slice(0, limit);
+  }
+
+  async deleteOutbox(ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    for (const id of ids) this.outboxById.delete(id);
   }
 
   async countByStatus(): Promise<StatusCount[]> {

@@ -74,4 +74,52 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX inbox_pending ON $schema.inbox (execution_id, id) WHERE state = 'pending';
   `,
   // ---- end of passivation ----
+  // ---- Leases (issue #14): many engines share a schema; each execution that moves is held under a lease. ----
+  `
+  DROP TABLE $schema.engine_lock;
+  -- fence grows with every engine that takes the execution; owner and lease_until (the
+  -- database's clock) say who holds it until when. Parked and finished executions have no owner.
+  ALTER TABLE $schema.executions ADD COLUMN fence BIGINT NOT NULL DEFAULT 0;
+  ALTER TABLE $schema.executions ADD COLUMN owner TEXT;
+  ALTER TABLE $schema.executions ADD COLUMN lease_until TIMESTAMPTZ;
+  -- A heartbeat renews one engine's leases.
+  CREATE INDEX executions_owner ON $schema.executions (owner) WHERE owner IS NOT NULL;
+  -- A claim finds executions whose holder is gone (lease run out, or none).
+  CREATE INDEX executions_orphans ON $schema.executions (lease_until NULLS FIRST)
+    WHERE NOT parked AND status NOT IN ('Completed', 'Compensated');
+
+  CREATE TABLE $schema.engines (
+    id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    address TEXT,
+    started_at TIMESTAMPTZ NOT NULL,
+    heartbeat_at TIMESTAMPTZ NOT NULL,
+    held INTEGER NOT NULL DEFAULT 0
+  );
+
+  -- Every time an engine takes an execution (starts it, claims it when due, takes it over),
+  -- by the database's clock: with the fence on each journal entry, it shows who held what when.
+  CREATE TABLE $schema.lease_log (
+    execution_id TEXT NOT NULL,
+    fence BIGINT NOT NULL,
+    owner TEXT NOT NULL,
+    taken_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    PRIMARY KEY (execution_id, fence)
+  );
+  ALTER TABLE $schema.journal ADD COLUMN fence BIGINT;
+  `,
+
+  // ---- Remote steps (#15): the outbox, written with the state that starts a step. ----
+  `
+  CREATE TABLE $schema.outbox (
+    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    execution_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  `,
 ];

@@ -7,17 +7,24 @@ import {
   toCommand,
   toExecution,
   toJournalEntry,
+  toOutboxMessage,
   toSettledCommand,
   type ExecutionRow,
   type InboxRow,
   type JournalRow,
+  type OutboxRow,
 } from './storeRows.js';
+import type { OutboxMessage } from './OutboxMessage.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
-import { PostgresEngineLock } from './postgresLock.js';
+import { inputFieldCandidates, inputFieldPath, UNFINISHED_STATUSES } from './listFilters.js';
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_HELD, PostgresLeases } from './postgresLeases.js';
 import { POSTGRES_MIGRATIONS } from './postgresSchema.js';
+import { pgTransaction } from './pgTransaction.js';
 import { redactUrl } from './redactUrl.js';
 import type {
   ClaimResult,
+  CommitResult,
+  EngineInfo,
   ExecutionWrite,
   FeedEntry,
   ListPage,
@@ -25,6 +32,7 @@ import type {
   SagaStore,
   StatusCount,
   StoredExecution,
+  StoreOwnership,
 } from './SagaStore.js';
 
 export interface PostgresStoreOptions {
@@ -33,11 +41,20 @@ export interface PostgresStoreOptions {
   /** Connections in the pool the store makes from a URL (default 10); ignored for a given pool. */
   readonly maxConnections?: number;
   /**
-   * How long an engine that stopped beating keeps the schema before another
-   * may take it over (10 s by default, by the database's clock).
+   * How long an engine's lease on an execution lasts without a heartbeat, by the
+   * database's clock (10 s by default; heartbeats come every third of it). When an
+   * engine dies or stalls, another takes its executions over after at most this
+   * long plus one poll interval. Shorter: faster takeover, more heartbeat writes,
+   * and a GC pause or network stall longer than this hands executions over.
    */
-  readonly lockTtlMs?: number;
-  /** Read only: does not take the schema's engine lock, refuses commits. */
+  readonly leaseTtlMs?: number;
+  /**
+   * The most executions this engine holds at once: claims take no more (10,000 by
+   * default). 0 makes a front door only: it claims nothing (executions it starts
+   * itself it holds until it stops); the CLI's local commands use it.
+   */
+  readonly maxHeld?: number;
+  /** Read only: holds nothing, refuses commits. */
   readonly readOnly?: boolean;
 }
 
@@ -62,7 +79,9 @@ class PostgresStore implements SagaStore {
   /** Commits serialise on this advisory lock so feed positions follow commit order. */
   private readonly feedLock: string;
   private opened = false;
-  private lock: PostgresEngineLock | undefined;
+  private leases: PostgresLeases | undefined;
+  private readonly connect: () => pg.Client | undefined;
+  private readonly schema: string;
 
   constructor(
     urlOrPool: string | pg.Pool,
@@ -73,6 +92,15 @@ class PostgresStore implements SagaStore {
       throw new StoreError(`Invalid PostgreSQL schema name "${schema}": use lower-case letters, digits and _`);
     }
     this.s = `"${schema}"`;
+    this.schema = schema;
+    const ttl = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    if (!Number.isInteger(ttl) || ttl < 30) {
+      throw new StoreError(`Invalid leaseTtlMs ${String(ttl)}: use a whole number of ms >= 30`);
+    }
+    const maxHeld = options.maxHeld ?? DEFAULT_MAX_HELD;
+    if (!Number.isInteger(maxHeld) || maxHeld < 0) {
+      throw new StoreError(`Invalid maxHeld ${String(maxHeld)}: use a whole number >= 0`);
+    }
     this.feedLock = `sagachart.feed.${schema}`;
     if (typeof urlOrPool === 'string') {
       this.makePool = () => {
@@ -82,11 +110,23 @@ class PostgresStore implements SagaStore {
         return pool;
       };
       this.where = `PostgreSQL store ${redactUrl(urlOrPool)} (schema ${schema})`;
+      this.connect = () => new pg.Client({ connectionString: urlOrPool });
     } else {
       this.makePool = undefined;
       this.poolOrUndefined = urlOrPool;
       this.where = `PostgreSQL store (schema ${schema})`;
+      // LISTEN needs a connection of its own, made like the pool's.
+      this.connect = () => new pg.Client(urlOrPool.options);
     }
+  }
+
+  get ownership(): StoreOwnership | undefined {
+    return this.leases;
+  }
+
+  /** Records the HTTP address of the server running this engine (`sagachart engines` shows it). */
+  announce(address: string): void {
+    void this.leases?.announce(address).catch(() => undefined);
   }
 
   private get pool(): pg.Pool {
@@ -133,53 +173,53 @@ class PostgresStore implements SagaStore {
       }
     });
     if (this.options.readOnly !== true) {
-      const lock = new PostgresEngineLock(this.pool, `${this.s}.engine_lock`, this.where, this.options.lockTtlMs);
-      await this.guard('take the engine lock', () => lock.acquire());
-      this.lock = lock;
+      const leases = new PostgresLeases(
+        this.pool,
+        this.connect,
+        this.s,
+        this.schema,
+        this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+        this.options.maxHeld ?? DEFAULT_MAX_HELD,
+      );
+      await this.guard('register this engine', () => leases.open());
+      this.leases = leases;
     }
     this.opened = true;
   }
 
-  async commit(writes: readonly ExecutionWrite[]): Promise<void> {
-    this.ready();
-    const lock = this.lock;
-    if (lock === undefined) throw new StoreError(`The ${this.where} is open read-only: nothing can be written`);
-    if (writes.length === 0) return;
-    await this.guard('commit', async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
-        try {
-          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.feedLock]);
-          await lock.assertHeld(client);
-          await this.writeBatch(client, writes);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      } finally {
-        client.release();
-      }
+  async commit(writes: readonly ExecutionWrite[]): Promise<CommitResult> {
+    if (writes.length === 0) return { lost: [] };
+    const { lost, after } = await this.writing('commit', async (client, leases) => {
+      return this.writeBatch(client, writes, leases);
     });
+    after();
+    // Other engines hear of it (their feeds, callers waiting there): a hint, sent after the commit,
+    // a few commits in one notification (a NOTIFY inside every commit would serialise them all).
+    this.leases?.committed();
+    return { lost };
   }
 
-  private async writeBatch(client: pg.PoolClient, writes: readonly ExecutionWrite[]): Promise<void> {
-    const ids = [...new Set(writes.map((w) => w.execution.id))];
+  private async writeBatch(
+    client: pg.PoolClient,
+    batch: readonly ExecutionWrite[],
+    leases: PostgresLeases,
+  ): Promise<CommitResult & { after: () => void }> {
+    const ids = [...new Set(batch.map((w) => w.execution.id))];
     const keys = [
-      ...new Set(writes.flatMap((w) => (w.execution.idempotencyKey === null ? [] : [w.execution.idempotencyKey]))),
+      ...new Set(batch.flatMap((w) => (w.execution.idempotencyKey === null ? [] : [w.execution.idempotencyKey]))),
     ];
     const positions = new Map<string, StoredPosition>();
+    // FOR UPDATE: a claim running now skips these rows, or this waits for it and sees its new fence.
     for (const row of (
-      await client.query<{ id: string; revision: number; last_seq: number }>({
-        text: `SELECT id, revision, last_seq FROM ${this.s}.executions WHERE id = ANY($1)`,
+      await client.query<{ id: string; revision: number; last_seq: number; fence: number }>({
+        text: `SELECT id, revision, last_seq, fence FROM ${this.s}.executions WHERE id = ANY($1) FOR UPDATE`,
         values: [ids],
         types,
       })
     ).rows) {
-      positions.set(row.id, { revision: row.revision, lastSeq: row.last_seq });
+      positions.set(row.id, { revision: row.revision, lastSeq: row.last_seq, fence: row.fence });
     }
-    const owners = new Map<string, string>();
+    const keyOwners = new Map<string, string>();
     if (keys.length > 0) {
       for (const row of (
         await client.query<{ id: string; idempotency_key: string }>(
@@ -187,10 +227,10 @@ class PostgresStore implements SagaStore {
           [keys],
         )
       ).rows) {
-        owners.set(row.idempotency_key, row.id);
+        keyOwners.set(row.idempotency_key, row.id);
       }
     }
-    const commandIds = writes.flatMap((w) => (w.commands ?? []).map((c) => c.id));
+    const commandIds = batch.flatMap((w) => (w.commands ?? []).map((c) => c.id));
     const commandStates = new Map<number, StoredCommandState>();
     if (commandIds.length > 0) {
       for (const row of (
@@ -203,23 +243,31 @@ class PostgresStore implements SagaStore {
         commandStates.set(row.id, { executionId: row.execution_id, pending: row.state === 'pending' });
       }
     }
-    checkWrites(
-      writes,
+    const { writes, lost } = checkWrites(
+      batch,
       (id) => positions.get(id),
-      (key) => owners.get(key),
+      (key) => keyOwners.get(key),
       (id) => commandStates.get(id),
     );
     // One statement for every execution and one for every journal entry of the batch.
     const latest = new Map(writes.map((w) => [w.execution.id, w.execution]));
     const rows = [...latest.values()];
+    // A parked or finished execution has no holder; one that moves is held by this engine, its lease renewed.
+    const holds = (e: StoredExecution) => !e.parked && e.status !== 'Completed' && e.status !== 'Compensated';
     await client.query(
       `INSERT INTO ${this.s}.executions (id, saga, version, definition_hash, status, snapshot, revision, last_seq,
-         idempotency_key, created_at, updated_at, wake_at, parked)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-         $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[])
+         idempotency_key, created_at, updated_at, wake_at, parked, fence, owner, lease_until)
+       SELECT id, saga, version, dh, status, snapshot, revision, last_seq, key, created_at, updated_at, wake_at,
+         parked, fence, CASE WHEN h THEN $16::text END, CASE WHEN h THEN ${leases.leaseInterval} END
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+         $8::bigint[], $9::text[], $10::bigint[], $11::bigint[], $12::bigint[], $13::boolean[], $14::bigint[],
+         $15::boolean[])
+         AS t(id, saga, version, dh, status, snapshot, revision, last_seq, key, created_at, updated_at, wake_at,
+           parked, fence, h)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot,
          revision = excluded.revision, last_seq = excluded.last_seq, updated_at = excluded.updated_at,
-         wake_at = excluded.wake_at, parked = excluded.parked`,
+         wake_at = excluded.wake_at, parked = excluded.parked, owner = excluded.owner,
+         lease_until = excluded.lease_until`,
       [
         rows.map((e) => e.id),
         rows.map((e) => e.saga),
@@ -234,8 +282,26 @@ class PostgresStore implements SagaStore {
         rows.map((e) => e.updatedAt),
         rows.map((e) => e.wakeAt),
         rows.map((e) => e.parked),
+        rows.map((e) => e.fence),
+        rows.map(holds),
+        leases.engineId,
       ],
     );
+    const started = rows.filter((e) => !positions.has(e.id));
+    if (started.length > 0) {
+      await client.query(
+        `INSERT INTO ${this.s}.lease_log (execution_id, fence, owner) SELECT id, f, $3 FROM unnest($1::text[], $2::bigint[]) AS t(id, f)`,
+        [started.map((e) => e.id), started.map((e) => e.fence), leases.engineId],
+      );
+    }
+    const after = () => {
+      leases.lostThese(lost);
+      leases.took(
+        rows.filter(holds).map((e) => e.id),
+        false,
+      );
+      leases.released(rows.filter((e) => !holds(e)).map((e) => e.id));
+    };
     const settled = writes.flatMap((w) => w.commands ?? []);
     if (settled.length > 0) {
       await client.query(
@@ -259,11 +325,33 @@ class PostgresStore implements SagaStore {
         [parked],
       );
     }
-    const entries = writes.flatMap((w) => w.journal.map((entry) => ({ id: w.execution.id, entry })));
-    if (entries.length === 0) return;
+    const outbox = writes.flatMap((w) => w.outbox ?? []);
+    if (outbox.length > 0) {
+      await client.query(
+        `INSERT INTO ${this.s}.outbox (id, execution_id, subject, body, headers, created_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+         ON CONFLICT (id) DO NOTHING`,
+        [
+          outbox.map((m) => m.id),
+          outbox.map((m) => m.executionId),
+          outbox.map((m) => m.subject),
+          outbox.map((m) => m.body),
+          outbox.map((m) => JSON.stringify(m.headers)),
+          outbox.map((m) => m.createdAt),
+        ],
+      );
+    }
+    const entries = writes.flatMap((w) =>
+      w.journal.map((entry) => ({ id: w.execution.id, fence: w.execution.fence, entry })),
+    );
+    if (entries.length === 0) return { lost, after };
+    // Positions are drawn in commit order: commits that append to the journal take turns from here to
+    // their COMMIT (a transaction-level lock), so no reader sees a gap that a slower commit fills later.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.feedLock]);
     await client.query(
-      `INSERT INTO ${this.s}.journal (execution_id, seq, at, type, step, attempt, data)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[])`,
+      `INSERT INTO ${this.s}.journal (execution_id, seq, at, type, step, attempt, data, fence)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[],
+         $8::bigint[])`,
       [
         entries.map((e) => e.id),
         entries.map((e) => e.entry.seq),
@@ -272,8 +360,10 @@ class PostgresStore implements SagaStore {
         entries.map((e) => e.entry.step ?? null),
         entries.map((e) => e.entry.attempt ?? null),
         entries.map((e) => (e.entry.data === undefined ? null : JSON.stringify(e.entry.data))),
+        entries.map((e) => e.fence),
       ],
     );
+    return { lost, after };
   }
 
   async get(id: string): Promise<StoredExecution | undefined> {
@@ -300,6 +390,17 @@ class PostgresStore implements SagaStore {
     if (query.saga !== undefined) where.push(`saga = ${param(query.saga)}`);
     if (query.createdAfter !== undefined) where.push(`created_at >= ${param(query.createdAfter)}`);
     if (query.createdBefore !== undefined) where.push(`created_at < ${param(query.createdBefore)}`);
+    if (query.idPrefix !== undefined) where.push(`starts_with(id, ${param(query.idPrefix)})`);
+    const keys = inputFieldPath(query);
+    if (keys !== undefined && query.inputField !== undefined) {
+      const [quoted, literal] = inputFieldCandidates(query.inputField.value);
+      // The field as JSON text; compared as jsonb, so 40 and 40.0 or spacing do not matter.
+      const field = `(snapshot::jsonb #> ${param(['context', 'input', ...keys])}::text[])`;
+      where.push(`${field} IN (${param(quoted)}::jsonb, ${param(literal)}::jsonb)`);
+    }
+    if (query.overdueBefore !== undefined) {
+      where.push(`status = ANY(${param([...UNFINISHED_STATUSES])}) AND wake_at < ${param(query.overdueBefore)}`);
+    }
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       where.push(`(created_at, id) < (${param(after.createdAt)}, ${param(after.id)})`);
@@ -313,54 +414,95 @@ class PostgresStore implements SagaStore {
     return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
-  async listHeld(): Promise<StoredExecution[]> {
-    const sql = `SELECT * FROM ${this.s}.executions WHERE NOT parked AND ${UNFINISHED} ORDER BY created_at, id`;
-    return (await this.rows<ExecutionRow>('read', sql, [])).map(toExecution);
+  async takeOverHeld(): Promise<StoredExecution[]> {
+    return this.claim('take over held executions', (leases) => ({
+      picked: `picked AS (SELECT id, 0::bigint AS due FROM ${this.s}.executions
+             WHERE NOT parked AND ${UNFINISHED} AND (owner IS NULL OR owner = $1 OR lease_until < now())
+             ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+      values: [leases.engineId, leases.maxHeld],
+    })).then(({ claimed }) => claimed.map((c) => c.execution));
   }
 
   async claimDue(now: number, limit: number): Promise<ClaimResult> {
-    return this.writing('claim due executions', async (client) => {
-      // SKIP LOCKED: executions another transaction is claiming are left to it.
-      const claimed = (
-        await client.query<ExecutionRow>({
-          text: `UPDATE ${this.s}.executions SET parked = false WHERE id IN (
-                   SELECT id FROM ${this.s}.executions
-                   WHERE parked AND wake_at IS NOT NULL AND wake_at <= $1 AND ${UNFINISHED}
-                   ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-                 RETURNING *`,
-          values: [now, Math.max(0, limit)],
+    // Due parked executions, and those whose holder's lease ran out (it died, or stalled).
+    const { claimed } = await this.claim('claim due executions', () => ({
+      picked: `due AS (SELECT id, wake_at AS due FROM ${this.s}.executions
+                 WHERE parked AND wake_at IS NOT NULL AND wake_at <= $1 AND ${UNFINISHED}
+                 ORDER BY wake_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+               orphans AS (SELECT id, 0::bigint AS due FROM ${this.s}.executions
+                 WHERE NOT parked AND ${UNFINISHED} AND (lease_until IS NULL OR lease_until < now())
+                 ORDER BY lease_until NULLS FIRST LIMIT $2 FOR UPDATE SKIP LOCKED),
+               picked AS (SELECT * FROM orphans UNION ALL SELECT * FROM due ORDER BY due LIMIT $2)`,
+      values: [now, Math.max(0, limit)],
+    }));
+    // The next claim is due at the earliest parked wake-up, or when the earliest lease runs out
+    // (so an engine that died is taken over then, not up to a poll interval later).
+    const next = await this.rows<{ next: number | null }>(
+      'read',
+      `SELECT least(
+         (SELECT wake_at FROM ${this.s}.executions WHERE parked AND wake_at IS NOT NULL AND ${UNFINISHED}
+          ORDER BY wake_at LIMIT 1),
+         (SELECT (extract(epoch FROM lease_until) * 1000)::bigint + 5 FROM ${this.s}.executions
+          WHERE NOT parked AND ${UNFINISHED} AND lease_until IS NOT NULL ORDER BY lease_until LIMIT 1)) AS next`,
+      [],
+    );
+    return { claimed, nextWakeAt: next[0]?.next ?? null };
+  }
+
+  /**
+   * Takes the executions `select` picks (ids, locked FOR UPDATE SKIP LOCKED, so two engines never
+   * take one): this engine holds each under a new fence, logged, with its pending commands.
+   */
+  private async claim(
+    operation: string,
+    select: (leases: PostgresLeases) => { picked: string; values: unknown[] },
+  ): Promise<{ claimed: { execution: StoredExecution; commands: InboxCommand[] }[]; leases: PostgresLeases }> {
+    const result = await this.writing(operation, async (client, leases) => {
+      const picked = select(leases);
+      const rows = (
+        await client.query<ExecutionRow & { due: number }>({
+          text: `WITH ${picked.picked}
+                 UPDATE ${this.s}.executions e SET parked = false, fence = e.fence + 1, owner = $${picked.values.length + 1},
+                   lease_until = ${leases.leaseInterval}
+                 FROM picked WHERE e.id = picked.id RETURNING e.*, picked.due`,
+          values: [...picked.values, leases.engineId],
           types,
         })
-      ).rows.sort((a, b) => (a.wake_at ?? 0) - (b.wake_at ?? 0));
+      ).rows.sort((a, b) => a.due - b.due || a.created_at - b.created_at || (a.id < b.id ? -1 : 1));
       const commands = new Map<string, InboxCommand[]>();
-      if (claimed.length > 0) {
+      if (rows.length > 0) {
+        await client.query(
+          `INSERT INTO ${this.s}.lease_log (execution_id, fence, owner)
+           SELECT id, f, $3 FROM unnest($1::text[], $2::bigint[]) AS t(id, f)`,
+          [rows.map((r) => r.id), rows.map((r) => r.fence), leases.engineId],
+        );
         for (const row of (
           await client.query<InboxRow>({
             text: `SELECT * FROM ${this.s}.inbox WHERE execution_id = ANY($1) AND state = 'pending' ORDER BY id`,
-            values: [claimed.map((r) => r.id)],
+            values: [rows.map((r) => r.id)],
             types,
           })
         ).rows) {
           commands.set(row.execution_id, [...(commands.get(row.execution_id) ?? []), toCommand(row)]);
         }
       }
-      const next = await client.query<{ wake_at: number }>({
-        text: `SELECT wake_at FROM ${this.s}.executions WHERE parked AND wake_at IS NOT NULL AND ${UNFINISHED}
-               ORDER BY wake_at LIMIT 1`,
-        types,
-      });
       return {
-        claimed: claimed.map((row) => ({ execution: toExecution(row), commands: commands.get(row.id) ?? [] })),
-        nextWakeAt: next.rows[0]?.wake_at ?? null,
+        claimed: rows.map((row) => ({ execution: toExecution(row), commands: commands.get(row.id) ?? [] })),
+        leases,
       };
     });
+    result.leases.took(
+      result.claimed.map((c) => c.execution.id),
+      true,
+    );
+    return result;
   }
 
   async appendCommands(
     commands: readonly { readonly executionId: string; readonly body: CommandBody; readonly at: number }[],
   ): Promise<(InboxCommand | undefined)[]> {
     if (commands.length === 0) return [];
-    return this.writing('append commands', async (client) => {
+    return this.writing('append commands', async (client, leases) => {
       const open = new Set(
         (
           await client.query<{ id: string }>(
@@ -384,6 +526,7 @@ class PostgresStore implements SagaStore {
         .map((r) => r.id)
         .sort((a, b) => a - b);
       if (accepted.length > 0) {
+        await leases.notifyAppended(client, [...new Set(accepted.map((c) => c.executionId))]);
         await client.query(
           `UPDATE ${this.s}.executions e SET wake_at = c.at
            FROM (SELECT eid AS id, min(ts) AS at FROM unnest($1::text[], $2::bigint[]) AS t(eid, ts) GROUP BY eid) c
@@ -418,28 +561,54 @@ class PostgresStore implements SagaStore {
     return toSettledCommand(row);
   }
 
-  /** One write transaction under the engine lock (refused when open read-only). */
-  private async writing<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** One write transaction (refused when open read-only). */
+  private async writing<T>(operation: string, fn: (client: pg.PoolClient, leases: PostgresLeases) => Promise<T>) {
     this.ready();
-    const lock = this.lock;
-    if (lock === undefined) throw new StoreError(`The ${this.where} is open read-only: nothing can be written`);
-    return this.guard(operation, async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
-        try {
-          await lock.assertHeld(client);
-          const result = await fn(client);
-          await client.query('COMMIT');
-          return result;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      } finally {
-        client.release();
-      }
-    });
+    const leases = this.leases;
+    if (leases === undefined) throw new StoreError(`The ${this.where} is open read-only: nothing can be written`);
+    return this.guard(operation, () => pgTransaction(this.pool, (client) => fn(client, leases)));
+  }
+
+  /** The engines whose heartbeat is younger than three leases, freshest first. */
+  async engines(): Promise<EngineInfo[]> {
+    const ttl = this.options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    const rows = await this.rows<{
+      id: string;
+      host: string;
+      pid: number;
+      address: string | null;
+      started_at: number;
+      heartbeat_at: number;
+      held: number;
+    }>(
+      'list engines',
+      `SELECT id, host, pid, address, (extract(epoch FROM started_at) * 1000)::float8 AS started_at,
+         (extract(epoch FROM heartbeat_at) * 1000)::float8 AS heartbeat_at, held
+       FROM ${this.s}.engines WHERE heartbeat_at > now() - make_interval(secs => $1::float8 / 1000)
+       ORDER BY heartbeat_at DESC, id`,
+      [ttl * 3],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      host: r.host,
+      pid: r.pid,
+      address: r.address,
+      startedAt: Math.round(r.started_at),
+      heartbeatAt: Math.round(r.heartbeat_at),
+      held: r.held,
+    }));
+  }
+
+  async outbox(limit: number): Promise<OutboxMessage[]> {
+    const rows = await this.rows<OutboxRow>('read the outbox', `SELECT * FROM ${this.s}.outbox ORDER BY seq LIMIT $1`, [
+      limit,
+    ]);
+    return rows.map(toOutboxMessage);
+  }
+
+  async deleteOutbox(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.rows('delete from the outbox', `DELETE FROM ${this.s}.outbox WHERE id = ANY($1)`, [ids]);
   }
 
   async countByStatus(): Promise<StatusCount[]> {
@@ -481,8 +650,8 @@ class PostgresStore implements SagaStore {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
-    await this.lock?.release();
-    this.lock = undefined;
+    await this.leases?.close();
+    this.leases = undefined;
     const pool = this.poolOrUndefined;
     if (this.makePool === undefined || pool === undefined) return;
     this.poolOrUndefined = undefined;

@@ -67,15 +67,19 @@ export function describeHolder(holder: LockHolder, now = Date.now()): string {
  * @internal
  */
 export class SqliteEngineLock {
-  readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Prepared once: the check runs inside every commit. */
   private holderRow: Database.Statement | undefined;
 
+  /**
+   * `id` names the holder; the store's commit thread checks the lock of the
+   * holder that started it, on a connection of its own, and never takes it.
+   */
   constructor(
     private readonly db: Database.Database,
     private readonly file: string,
     private readonly ttlMs = LOCK_TTL_MS,
+    readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   ) {}
 
   /** Takes the file, or throws a StoreError naming the file and the live holder. */

@@ -73,4 +73,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX inbox_pending ON inbox (execution_id, id) WHERE state = 'pending';
   `,
   // ---- end of passivation ----
+  // ---- Fencing tokens (issue #14): grow with each engine that takes an execution. ----
+  `
+  ALTER TABLE executions ADD COLUMN fence INTEGER NOT NULL DEFAULT 0;
+  `,
+
+  // ---- Remote steps (#15): the outbox, written with the state that starts a step. ----
+  `
+  CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    execution_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    headers TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -9,14 +9,20 @@ import {
   toCommand,
   toExecution,
   toJournalEntry,
+  toOutboxMessage,
   toSettledCommand,
   type ExecutionRow,
   type InboxRow,
   type JournalRow,
+  type OutboxRow,
 } from './storeRows.js';
+import type { OutboxMessage } from './OutboxMessage.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
+import { inputFieldCandidates, inputFieldPath, sqliteInputPath, UNFINISHED_STATUSES } from './listFilters.js';
 import type {
+  CommitResult,
   ClaimResult,
+  EngineInfo,
   ExecutionStatus,
   ExecutionWrite,
   FeedEntry,
@@ -26,6 +32,7 @@ import type {
   StatusCount,
   StoredExecution,
 } from './SagaStore.js';
+import { SqliteCommitThread, type CommitThreadData } from './SqliteCommitThread.js';
 import { readLockHolder, SqliteEngineLock, type LockHolder } from './sqliteLock.js';
 import { SQLITE_MIGRATIONS } from './sqliteSchema.js';
 
@@ -51,6 +58,15 @@ export interface SqliteStoreOptions {
    * on this host whose process is gone is replaced at once.
    */
   readonly lockTtlMs?: number;
+  /**
+   * `true`: commits run on a worker thread with its own connection to the
+   * file, so the main thread keeps running sagas while SQLite writes and waits
+   * for the disk; `false` (default): on the main thread, which measured faster
+   * on this 2-core machine (BENCHMARKS.md). Either way a commit
+   * resolves only once it is durable, and checks the engine lock inside its
+   * transaction.
+   */
+  readonly commitThread?: boolean;
 }
 
 /** The SQLite store: a SagaStore that also tells CLI commands where its server is. */
@@ -65,6 +81,7 @@ interface PositionRow {
   status: ExecutionStatus;
   parked: number;
   wakeAt: number | null;
+  fence: number;
 }
 
 interface FeedRow {
@@ -77,19 +94,22 @@ class SqliteStore implements SqliteSagaStore {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   private lock: SqliteEngineLock | undefined;
+  private thread: SqliteCommitThread | undefined;
 
+  /** With `holder`, this is the commit thread's store: it checks that holder's lock and never takes it. */
   constructor(
     private readonly path: string,
     private readonly options: SqliteStoreOptions,
+    private readonly holder?: string,
   ) {}
 
   async init(): Promise<void> {
     if (this.db !== undefined) return;
     const db = this.guard('open', () => this.open());
     if (this.options.readOnly !== true) {
-      const lock = new SqliteEngineLock(db, this.path, this.options.lockTtlMs);
+      const lock = new SqliteEngineLock(db, this.path, this.options.lockTtlMs, this.holder);
       try {
-        this.guard('take the engine lock', () => lock.acquire());
+        if (this.holder === undefined) this.guard('take the engine lock', () => lock.acquire());
       } catch (error) {
         db.close();
         throw error;
@@ -98,6 +118,20 @@ class SqliteStore implements SqliteSagaStore {
     }
     this.db = db;
     this.statements = this.guard('prepare statements', () => this.prepare(db));
+    if (this.lock !== undefined && this.holder === undefined && this.options.commitThread === true) {
+      this.thread = SqliteCommitThread.for({
+        path: this.path,
+        synchronous: this.options.synchronous ?? 'FULL',
+        lockTtlMs: this.options.lockTtlMs,
+        holder: this.lock.id,
+      });
+      try {
+        await this.thread?.start();
+      } catch (error) {
+        await this.close();
+        throw error;
+      }
+    }
     return;
   }
 
@@ -107,21 +141,22 @@ class SqliteStore implements SqliteSagaStore {
 
   // Write transactions BEGIN IMMEDIATE: one that reads first and writes second would get
   // SQLITE_BUSY at once (no busy wait) if another connection wrote in between.
-  async commit(writes: readonly ExecutionWrite[]): Promise<void> {
+  async commit(batch: readonly ExecutionWrite[]): Promise<CommitResult> {
     const { db, statements } = this.ready();
     const lock = this.lock;
     if (lock === undefined) throw new StoreError(`SQLite store ${this.path} is open read-only: nothing can be written`);
+    if (this.thread !== undefined) return this.thread.commit<CommitResult>(batch);
     // IMMEDIATE: take the write lock first, waiting busy_timeout for another process that holds it
     // (one opening the file, or taking over a stale lock). A deferred transaction reads first and
     // then cannot upgrade to a writer: SQLite fails that at once with SQLITE_BUSY, without waiting.
-    this.guard('commit', () =>
+    return this.guard('commit', () =>
       db
-        .transaction(() => {
+        .transaction((): CommitResult => {
           lock.assertHeld();
           // What the checks read is kept, so each write touches only the columns (and indexes) it changes.
           const stored = new Map<string, PositionRow | undefined>();
-          checkWrites(
-            writes,
+          const { writes, lost } = checkWrites(
+            batch,
             (id) => {
               if (!stored.has(id)) stored.set(id, statements.position.get(id) as PositionRow | undefined);
               return stored.get(id);
@@ -134,7 +169,7 @@ class SqliteStore implements SqliteSagaStore {
                 : ({ executionId: row.executionId, pending: row.state === 'pending' } satisfies StoredCommandState);
             },
           );
-          for (const { execution: e, journal, commands } of writes) {
+          for (const { execution: e, journal, commands, outbox } of writes) {
             const before = stored.get(e.id);
             const parked = e.parked ? 1 : 0;
             if (before === undefined) {
@@ -152,19 +187,30 @@ class SqliteStore implements SqliteSagaStore {
                 e.updatedAt,
                 e.wakeAt,
                 parked,
+                e.fence,
               );
             } else if (before.status === e.status && before.parked === parked && before.wakeAt === e.wakeAt) {
               statements.updateState.run(e.snapshot, e.revision, e.lastSeq, e.updatedAt, e.id);
             } else {
               statements.update.run(e.status, e.snapshot, e.revision, e.lastSeq, e.updatedAt, e.wakeAt, parked, e.id);
             }
-            stored.set(e.id, { revision: e.revision, lastSeq: e.lastSeq, status: e.status, parked, wakeAt: e.wakeAt });
+            stored.set(e.id, {
+              revision: e.revision,
+              lastSeq: e.lastSeq,
+              status: e.status,
+              parked,
+              wakeAt: e.wakeAt,
+              fence: e.fence,
+            });
             for (const { id, refusal } of commands ?? []) {
               statements.settleCommand.run(
                 refusal === undefined ? 'applied' : 'refused',
                 refusal === undefined ? null : JSON.stringify(refusal),
                 id,
               );
+            }
+            for (const m of outbox ?? []) {
+              statements.addOutbox.run(m.id, m.executionId, m.subject, m.body, JSON.stringify(m.headers), m.createdAt);
             }
             // A command appended while the execution was leaving memory keeps it due.
             if (e.parked) statements.wakeForPending.run({ id: e.id });
@@ -180,10 +226,10 @@ class SqliteStore implements SqliteSagaStore {
               );
             }
           }
+          return { lost };
         })
         .immediate(),
     );
-    return;
   }
 
   async get(id: string): Promise<StoredExecution | undefined> {
@@ -220,6 +266,20 @@ class SqliteStore implements SqliteSagaStore {
       where.push('created_at < ?');
       params.push(query.createdBefore);
     }
+    if (query.idPrefix !== undefined) {
+      where.push('substr(id, 1, ?) = ?');
+      params.push(query.idPrefix.length, query.idPrefix);
+    }
+    const keys = inputFieldPath(query);
+    if (keys !== undefined && query.inputField !== undefined) {
+      // `->` gives the field's JSON text: "A1" for a string, 40 for a number.
+      where.push('(snapshot -> ?) IN (?, ?)');
+      params.push(sqliteInputPath(keys), ...inputFieldCandidates(query.inputField.value));
+    }
+    if (query.overdueBefore !== undefined) {
+      where.push(`status IN (${UNFINISHED_STATUSES.map(() => '?').join(', ')}) AND wake_at < ?`);
+      params.push(...UNFINISHED_STATUSES, query.overdueBefore);
+    }
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
@@ -234,13 +294,32 @@ class SqliteStore implements SqliteSagaStore {
     return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
   }
 
-  async listHeld(): Promise<StoredExecution[]> {
-    const { statements } = this.ready();
-    const rows = this.guard('read', () => statements.held.all() as ExecutionRow[]);
-    return rows.map(toExecution);
+  /** The engine holding the file, from its lock row (none when no engine holds it). */
+  async engines(): Promise<EngineInfo[]> {
+    const { db } = this.ready();
+    const holder = this.guard('read the lock', () => readLockHolder(db));
+    if (holder === undefined) return [];
+    const { holder: id, pid, host, address, startedAt, heartbeatAt } = holder;
+    return [{ id, pid, host, address, startedAt, heartbeatAt, held: null }];
+  }
+
+  async takeOverHeld(): Promise<StoredExecution[]> {
+    await this.writerIdle();
+    const { db, statements } = this.ready();
+    const lock = this.writer();
+    const rows = this.guard('take over held executions', () =>
+      db
+        .transaction(() => {
+          lock.assertHeld();
+          return statements.takeOverHeld.all() as ExecutionRow[];
+        })
+        .immediate(),
+    );
+    return rows.map(toExecution).sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
   async claimDue(now: number, limit: number): Promise<ClaimResult> {
+    await this.writerIdle();
     const { db, statements } = this.ready();
     const lock = this.writer();
     return this.guard('claim due executions', () =>
@@ -251,7 +330,7 @@ class SqliteStore implements SqliteSagaStore {
           const claimed = rows.map((row) => {
             statements.unpark.run(row.id);
             const commands = (statements.pending.all(row.id) as InboxRow[]).map(toCommand);
-            return { execution: { ...toExecution(row), parked: false }, commands };
+            return { execution: { ...toExecution(row), parked: false, fence: row.fence + 1 }, commands };
           });
           const next = statements.nextWake.get() as { wakeAt: number } | undefined;
           return { claimed, nextWakeAt: next?.wakeAt ?? null };
@@ -263,6 +342,7 @@ class SqliteStore implements SqliteSagaStore {
   async appendCommands(
     commands: readonly { readonly executionId: string; readonly body: CommandBody; readonly at: number }[],
   ): Promise<(InboxCommand | undefined)[]> {
+    await this.writerIdle();
     const { db, statements } = this.ready();
     const lock = this.writer();
     return this.guard('append commands', () =>
@@ -294,6 +374,24 @@ class SqliteStore implements SqliteSagaStore {
     return toSettledCommand(row);
   }
 
+  async outbox(limit: number): Promise<OutboxMessage[]> {
+    const { statements } = this.ready();
+    return this.guard('read the outbox', () => (statements.outbox.all(limit) as OutboxRow[]).map(toOutboxMessage));
+  }
+
+  async deleteOutbox(ids: readonly string[]): Promise<void> {
+    const { db, statements } = this.ready();
+    const lock = this.writer();
+    this.guard('delete from the outbox', () =>
+      db
+        .transaction(() => {
+          lock.assertHeld();
+          for (const id of ids) statements.deleteOutbox.run(id);
+        })
+        .immediate(),
+    );
+  }
+
   async countByStatus(): Promise<StatusCount[]> {
     const { statements } = this.ready();
     return this.guard('count', () => statements.counts.all() as StatusCount[]);
@@ -323,10 +421,13 @@ class SqliteStore implements SqliteSagaStore {
 
   async close(): Promise<void> {
     const db = this.db;
+    const thread = this.thread;
     this.db = undefined;
     this.statements = undefined;
+    this.thread = undefined;
     if (db === undefined) return;
-    if (this.lock !== undefined) {
+    await thread?.close();
+    if (this.lock !== undefined && this.holder === undefined) {
       this.lock.release();
       this.lock = undefined;
       try {
@@ -362,10 +463,13 @@ class SqliteStore implements SqliteSagaStore {
       if (applied > SQLITE_MIGRATIONS.length) {
         throw new Error(`its schema version ${applied} is newer than this sagachart (${SQLITE_MIGRATIONS.length})`);
       }
-      db.transaction(() => {
-        SQLITE_MIGRATIONS.slice(applied).forEach((sql) => db.exec(sql));
-        db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
-      })();
+      // Only when there is something to apply: a second connection (the commit thread's) writes nothing here.
+      if (applied < SQLITE_MIGRATIONS.length) {
+        db.transaction(() => {
+          SQLITE_MIGRATIONS.slice(applied).forEach((sql) => db.exec(sql));
+          db.pragma(`user_version = ${SQLITE_MIGRATIONS.length}`);
+        })();
+      }
     } catch (error) {
       db.close();
       throw error;
@@ -378,7 +482,7 @@ class SqliteStore implements SqliteSagaStore {
       get: db.prepare('SELECT * FROM executions WHERE id = ?'),
       // What the commit checks need, without reading the snapshot.
       position: db.prepare(
-        'SELECT revision, last_seq AS lastSeq, status, parked, wake_at AS wakeAt FROM executions WHERE id = ?',
+        'SELECT revision, last_seq AS lastSeq, status, parked, wake_at AS wakeAt, fence FROM executions WHERE id = ?',
       ),
       getByKey: db.prepare('SELECT * FROM executions WHERE idempotency_key = ?'),
       // The journal is a rowid table that is never deleted from: rowids are the global commit order.
@@ -389,14 +493,16 @@ class SqliteStore implements SqliteSagaStore {
       feedEnd: db.prepare('SELECT max(rowid) AS position FROM journal'),
       counts: db.prepare('SELECT saga, status, count(*) AS count FROM executions GROUP BY saga, status'),
       idForKey: db.prepare('SELECT id FROM executions WHERE idempotency_key = ?'),
-      held: db.prepare(
-        "SELECT * FROM executions WHERE parked = 0 AND status NOT IN ('Completed', 'Compensated') ORDER BY created_at, id",
+      // One engine per file: every unfinished execution not parked was held by a previous engine.
+      takeOverHeld: db.prepare(
+        `UPDATE executions SET fence = fence + 1 WHERE parked = 0 AND status NOT IN ('Completed', 'Compensated')
+         RETURNING *`,
       ),
       due: db.prepare(
         `SELECT * FROM executions WHERE parked = 1 AND wake_at IS NOT NULL AND wake_at <= ?
          AND status NOT IN ('Completed', 'Compensated') ORDER BY wake_at LIMIT ?`,
       ),
-      unpark: db.prepare('UPDATE executions SET parked = 0 WHERE id = ?'),
+      unpark: db.prepare('UPDATE executions SET parked = 0, fence = fence + 1 WHERE id = ?'),
       nextWake: db.prepare(
         `SELECT wake_at AS wakeAt FROM executions WHERE parked = 1 AND wake_at IS NOT NULL
          AND status NOT IN ('Completed', 'Compensated') ORDER BY wake_at LIMIT 1`,
@@ -421,8 +527,8 @@ class SqliteStore implements SqliteSagaStore {
       ),
       insert: db.prepare(`
         INSERT INTO executions (id, saga, version, definition_hash, status, snapshot, revision, last_seq,
-                                idempotency_key, created_at, updated_at, wake_at, parked)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+                                idempotency_key, created_at, updated_at, wake_at, parked, fence)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // Most writes change neither status nor parking: leave those columns (and their indexes) alone.
       updateState: db.prepare(
         'UPDATE executions SET snapshot = ?, revision = ?, last_seq = ?, updated_at = ? WHERE id = ?',
@@ -430,10 +536,24 @@ class SqliteStore implements SqliteSagaStore {
       update: db.prepare(`
         UPDATE executions SET status = ?, snapshot = ?, revision = ?, last_seq = ?, updated_at = ?, wake_at = ?, parked = ?
         WHERE id = ?`),
+      addOutbox: db.prepare(
+        `INSERT INTO outbox (id, execution_id, subject, body, headers, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO NOTHING`,
+      ),
+      outbox: db.prepare('SELECT * FROM outbox ORDER BY seq LIMIT ?'),
+      deleteOutbox: db.prepare('DELETE FROM outbox WHERE id = ?'),
       append: db.prepare(
         'INSERT INTO journal (execution_id, seq, at, type, step, attempt, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
     };
+  }
+
+  /**
+   * Waits until the commit thread has nothing in flight: a write transaction on this
+   * connection would otherwise wait for the thread's, blocking the main thread.
+   */
+  private async writerIdle(): Promise<void> {
+    await this.thread?.idle();
   }
 
   /** The engine lock, or the error of a store opened read-only. */
@@ -493,6 +613,25 @@ function checkIntegrity(db: Database.Database): void {
 export function sqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteSagaStore {
   if (typeof path !== 'string' || path.length === 0) throw new StoreError('sqliteStore needs a file path');
   return new SqliteStore(path, options);
+}
+
+/**
+ * The store a commit thread runs: the file opened as the writer of the engine
+ * that holds it (its lock checked in every commit, never taken or released).
+ *
+ * @internal
+ */
+export function sqliteCommitStore(data: CommitThreadData): SagaStore {
+  return new SqliteStore(
+    data.path,
+    {
+      synchronous: data.synchronous,
+      integrityCheck: 'off',
+      commitThread: false,
+      ...(data.lockTtlMs === undefined ? {} : { lockTtlMs: data.lockTtlMs }),
+    },
+    data.holder,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { JournalEntry, JournalEntryType } from '../events/JournalEntry.js';
 import type { CommandBody, CommandRefusal, InboxCommand, SettledCommand } from './InboxCommand.js';
+import type { OutboxMessage } from './OutboxMessage.js';
 import type { ExecutionStatus, StoredExecution } from './SagaStore.js';
 
 /**
@@ -22,6 +23,9 @@ export interface ExecutionRow {
   updated_at: number;
   wake_at: number | null;
   parked: number | boolean;
+  fence: number;
+  /** PostgreSQL only. */
+  owner?: string | null;
 }
 
 /** A row of `inbox`. @internal */
@@ -59,6 +63,8 @@ export const toExecution = (row: ExecutionRow): StoredExecution => ({
   updatedAt: row.updated_at,
   wakeAt: row.wake_at,
   parked: row.parked === true || row.parked === 1,
+  fence: row.fence,
+  ...(row.owner === undefined ? {} : { owner: row.owner }),
 });
 
 /** @internal */
@@ -84,4 +90,24 @@ export const toJournalEntry = (row: JournalRow): JournalEntry => ({
   ...(row.step === null ? {} : { step: row.step }),
   ...(row.attempt === null ? {} : { attempt: row.attempt }),
   ...(row.data === null ? {} : { data: JSON.parse(row.data) as unknown }),
+});
+
+/** A row of `outbox`; `created_at` is a string from PostgreSQL's BIGINT. @internal */
+export interface OutboxRow {
+  id: string;
+  execution_id: string;
+  subject: string;
+  body: string;
+  headers: string;
+  created_at: number | string;
+}
+
+/** @internal */
+export const toOutboxMessage = (row: OutboxRow): OutboxMessage => ({
+  id: row.id,
+  executionId: row.execution_id,
+  subject: row.subject,
+  body: row.body,
+  headers: JSON.parse(row.headers) as Record<string, string>,
+  createdAt: Number(row.created_at),
 });

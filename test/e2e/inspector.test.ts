@@ -1,12 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitEvent, defineSaga, memoryStore, parallel, SagaEngine, step } from '../../src/index.js';
 import { inspectorDir } from '../../src/cli/Command.js';
+import { sqliteStore } from '../../src/sqlite.js';
 import { startServer, type RunningServer } from '../../src/server/startServer.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { createBank, loanApprovalSaga } from '../../machines/loan-approval.js';
 import { browserAvailable, launchBrowser } from '../fixtures/browser.js';
+import { until } from '../fixtures/until.js';
 
 const order = { orderId: 'A1', customerId: 'c1', items: [{ sku: 'SKU-1', qty: 1 }], amount: 10 };
 const loan = { applicationId: 'L1', applicant: 'Ada', amount: 1000 };
@@ -335,6 +340,32 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     expect(await node('Compensated').getAttribute('class')).toContain('reached');
   });
 
+  it('should repaint the full statechart as it was after any journal entry', async () => {
+    await open('pay-fails');
+    await page.locator('tr[data-type=SagaCompensated]').waitFor();
+    await page.getByTestId('view-statechart').click();
+    const state = (id: string) => page.locator(`g.state[data-state="order-fulfillment.${id}"]`);
+    await state('Compensated').and(page.locator('.current')).waitFor();
+    const journal = await engine.journal('pay-fails');
+    const at = (type: string, step: string) => journal.findIndex((e) => e.type === type && e.step === step) + 1;
+    await page.getByTestId('scrubber').fill(String(at('StepRetryScheduled', 'processPayment')));
+    await state('Running.processPayment.backoff').and(page.locator('.current')).waitFor();
+    expect(await state('Running').getAttribute('class')).toContain('active');
+    expect(await state('Compensated').getAttribute('class')).not.toContain('current');
+    expect(await state('Running.createOrder').getAttribute('class')).toContain('done');
+    await page.getByTestId('scrubber').fill(String(at('CompensationStarted', 'createOrder')));
+    await state('Compensating.createOrder.run').and(page.locator('.current')).waitFor();
+    expect(await state('Running').getAttribute('class')).not.toContain('active');
+    // The drawing pans to the state it shows, wherever it lies in the chart.
+    const view = (await page.getByTestId('statechart').boundingBox())!;
+    const shown = (await state('Compensating.createOrder.run').boundingBox())!;
+    expect(shown.x).toBeGreaterThanOrEqual(view.x);
+    expect(shown.x + shown.width).toBeLessThanOrEqual(view.x + view.width);
+    await page.getByTestId('scrubber').fill(String(journal.length));
+    await state('Compensated').and(page.locator('.current')).waitFor();
+    await page.getByTestId('view-saga').click();
+  });
+
   it('should open a step panel with its attempts and idempotency key', async () => {
     await open('pay-fails');
     await page.locator('tr[data-type=SagaCompensated]').waitFor();
@@ -379,6 +410,28 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     for (const id of failed) await attention.locator(`tr[data-id="${id}"]`).waitFor();
   });
 
+  it('should filter the executions by id prefix and by a field of the input', async () => {
+    const shown = () =>
+      page
+        .locator('[data-testid=executions] tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id') ?? '').sort());
+    await page.goto(`${server.url}/#/?saga=tick`);
+    await page.locator('table.executions tbody tr[data-id="tick-129"]').waitFor();
+    await page.getByTestId('filter-id').fill('tick-12');
+    await page.getByTestId('filter-id').press('Enter');
+    await page.waitForURL(/id=tick-12/);
+    await page.getByTestId('page-info').filter({ hasText: '10 shown' }).waitFor();
+    expect(await shown()).toEqual(Array.from({ length: 10 }, (_, i) => `tick-12${i}`));
+    await page.getByTestId('filter-input').fill('n=125');
+    await page.getByTestId('filter-input').press('Enter');
+    await page.getByTestId('page-info').filter({ hasText: '1 shown' }).waitFor();
+    expect(await shown()).toEqual(['tick-125']);
+    // The filters live in the address: a reload or a shared link shows the same list.
+    await page.reload();
+    await page.getByTestId('page-info').filter({ hasText: '1 shown' }).waitFor();
+    expect(await page.getByTestId('filter-input').inputValue()).toBe('n=125');
+  });
+
   it('should start an execution from the saga page, the input filled from its schema', async () => {
     await page.goto(`${server.url}/#/saga/loan-approval`);
     const input = page.getByTestId('start-input');
@@ -392,6 +445,19 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     await input.fill('{ "applicationId": "web-1", "applicant": "Ada", "amount": 500 }');
     await page.getByTestId('start').click();
     await page.getByTestId('waiting-event').filter({ hasText: 'underwriter.decided' }).waitFor();
+  });
+
+  it('should list the input fields on the saga page, with every failAt name of the example', async () => {
+    await page.goto(`${server.url}/#/saga/order-fulfillment`);
+    const failAt = page.locator('[data-testid=input-fields] tr[data-field=failAt]');
+    await failAt.waitFor();
+    const text = await failAt.textContent();
+    for (const name of ['createShipment', 'cancelOrder', 'refundPayment', 'releaseStock', 'cancelShipment'])
+      expect(text).toContain(name);
+    expect(text).toContain('string (optional)');
+    expect(await page.locator('[data-testid=input-fields] tr[data-field=orderId]').textContent()).not.toContain(
+      'optional',
+    );
   });
 
   it('should compare two executions of one saga: both paths painted, journals aligned by step', async () => {
@@ -433,5 +499,57 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     const response = await fetch(`${server.url}/favicon.ico`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('image/svg+xml');
+  });
+});
+
+describe.runIf(browserAvailable())('inspector in Chromium: executions stuck past their timeouts', () => {
+  /** A step that never answers, with a short timeout: an engine moves it on, unless none runs it. */
+  const call = step('call', { run: () => new Promise<string>(() => undefined), compensate: 'none', timeoutMs: 200 });
+  const slow = defineSaga({ name: 'slow', version: 1, input: z.object({}), steps: [call] });
+  // The same name and version with another shape: an engine refuses to resume slow's executions.
+  const changed = defineSaga({
+    name: 'slow',
+    version: 1,
+    input: z.object({}),
+    steps: [call, step('more', { run: () => 'x', compensate: 'none' })],
+  });
+
+  it('should list them under Needs attention with the timer that did not fire', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sagachart-stuck-')), 'stuck.db');
+    const first = new SagaEngine({ store: sqliteStore(file), sagas: [slow] });
+    await first.start();
+    await first.execute(slow, {}, { executionId: 'stuck-1' });
+    await until(async () => (await first.journal('stuck-1')).some((e) => e.type === 'StepStarted'));
+    await first.stop();
+    const engine = new SagaEngine({ store: sqliteStore(file), sagas: [changed] });
+    const report = await engine.start();
+    expect(report.refused.map((r) => r.id)).toEqual(['stuck-1']);
+    const server = await startServer({ engine, port: 0, staticDir: inspectorDir()! });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      // Overdue by more than a second counts as stuck here (a minute by default).
+      await until(async () => (await engine.list({ overdueBefore: Date.now() - 1000 })).items.length === 1);
+      await page.goto(`${server.url}/#/?stuck=1`);
+      const row = page.locator('[data-testid=stuck-table] tr[data-id="stuck-1"]');
+      await row.waitFor();
+      expect(await row.locator('td.where').textContent()).toMatch(
+        /^timer timeout:call overdue by \d+s · runs call, attempt 1/,
+      );
+      expect(await page.getByTestId('attention-failed').isHidden()).toBe(true);
+      expect(await page.getByTestId('attention').textContent()).toContain('Stuck past their timeouts');
+      // With the default threshold (a minute), a timer a few seconds late is not stuck yet.
+      await page.goto(`${server.url}/#/?saga=slow`);
+      await page
+        .getByRole('combobox', { name: 'saga' })
+        .and(page.locator(':has(option[value=slow]:checked)'))
+        .waitFor();
+      await page.locator('[data-testid=executions] tbody tr[data-id="stuck-1"]').waitFor();
+      await page.getByTestId('attention').waitFor({ state: 'hidden' });
+    } finally {
+      await browser.close();
+      await server.close();
+      await engine.stop();
+    }
   });
 });

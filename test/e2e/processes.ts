@@ -15,9 +15,9 @@ export interface WorkerRun {
   printed(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-/** Starts a crash worker as a real OS process. */
-export function startWorker(args: string[]): WorkerRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a crash worker (by default crashWorker.ts) as a real OS process. */
+export function startWorker(args: string[], script = WORKER): WorkerRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let exited = false;
   let markReady: () => void = () => undefined;
@@ -65,10 +65,18 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * until it was killed `minKills` times; then lets one run finish (exit 0). Returns the kills.
  * A run that finishes before its kill ends the loop early (then fewer kills are returned).
  */
-export async function killRepeatedly(args: string[], minKills: number, killAfterMs: () => number): Promise<number> {
+export async function killRepeatedly(
+  args: string[],
+  minKills: number,
+  killAfterMs: () => number,
+  script = WORKER,
+  { finish = true }: { finish?: boolean } = {},
+): Promise<number> {
   let kills = 0;
   for (let run = 0; run < 200; run += 1) {
-    const worker = startWorker(args);
+    // `finish: false` returns after the kills, leaving the work unfinished for a later run.
+    if (!finish && kills >= minKills) return kills;
+    const worker = startWorker(args, script);
     await worker.ready;
     if (kills < minKills) {
       const exited = await Promise.race([worker.exit, sleep(killAfterMs()).then(() => undefined)]);

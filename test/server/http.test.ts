@@ -113,6 +113,29 @@ describe('bad input', () => {
     expect(unknown.body.error.message).toContain('unknown field(s): colour');
   });
 
+  it('should list by id prefix and by an input field, and show the failAt names in the input schema', async () => {
+    const { call, engine } = await serve([orderFulfillmentSaga(createShop())]);
+    for (const [id, customerId] of [
+      ['web-1', 'c1'],
+      ['web-2', 'c2'],
+      ['app-1', 'c1'],
+    ] as const) {
+      await engine.execute('order-fulfillment', { ...order, customerId }, { executionId: id });
+    }
+    const ids = async (query: string) =>
+      (await call('GET', `/api/executions?${query}`)).body.items.map((e: { id: string }) => e.id).sort();
+    expect(await ids('idPrefix=web-')).toEqual(['web-1', 'web-2']);
+    expect(await ids('inputField=customerId&inputValue=c1')).toEqual(['app-1', 'web-1']);
+    expect(await ids('idPrefix=web-&inputField=customerId&inputValue=c1')).toEqual(['web-1']);
+    expect(await ids('inputField=items.0.sku&inputValue=SKU-1')).toEqual(['app-1', 'web-1', 'web-2']);
+    const alone = await call('GET', '/api/executions?inputField=customerId');
+    expect(alone.status).toBe(400);
+    expect(alone.body.error.message).toContain('query.inputValue: inputField and inputValue go together');
+    expect((await call('GET', '/api/executions?inputField=a%20b&inputValue=x')).status).toBe(400);
+    const schema = (await call('GET', '/api/sagas/order-fulfillment')).body.inputSchema;
+    expect(schema.properties.failAt.description).toContain('cancelOrder, processPayment, refundPayment');
+  });
+
   it('should refuse a huge body with 413', async () => {
     const { call } = await serve([waiting]);
     const response = await call('POST', '/api/executions', { saga: 'waiting', input: { blob: 'x'.repeat(2_000_000) } });

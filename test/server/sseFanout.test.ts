@@ -1,20 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineSaga, step, type SagaStore } from '../../src/index.js';
+import type { SagaStore } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
-import { readSse, serve, type SseEvent } from '../fixtures/http.js';
-
-const twoSteps = defineSaga({
-  name: 'two-steps',
-  version: 1,
-  input: z.object({ n: z.number() }),
-  steps: [step('a', { run: () => 'a', compensate: 'none' }), step('b', { run: () => 'b', compensate: 'none' })],
-});
-/** SagaStarted, StepStarted and StepCompleted twice, SagaCompleted. */
-const ENTRIES_PER_EXECUTION = 6;
+import { ENTRIES_PER_EXECUTION, positions, range, twoSteps } from '../fixtures/feedSagas.js';
+import { readSse, serve } from '../fixtures/http.js';
 
 /** A real SQLite store that counts the feed reads made through it. */
 function countingStore(): { store: SagaStore; feedReads: () => number } {
@@ -34,9 +25,6 @@ function countingStore(): { store: SagaStore; feedReads: () => number } {
   });
   return { store, feedReads: () => reads };
 }
-
-const positions = (events: SseEvent[]) => events.map((e) => Number(e.id));
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('SSE fan-out', () => {
   it('should read the feed once per commit for all clients, not once per client', async () => {

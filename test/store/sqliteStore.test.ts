@@ -23,6 +23,9 @@ const HOLD_WRITE_LOCK = `
 const tempDir = () => mkdtempSync(join(tmpdir(), 'sagachart-'));
 
 describeStoreContract('sqlite', () => Promise.resolve(sqliteStore(join(tempDir(), 'store.db'))));
+describeStoreContract('sqlite, commits on their own thread', () =>
+  Promise.resolve(sqliteStore(join(tempDir(), 'store.db'), { commitThread: true })),
+);
 
 describe('sqliteStore', () => {
   it('should keep what it committed across close and reopen', async () => {
@@ -75,6 +78,24 @@ describe('sqliteStore', () => {
       holder.on('exit', () => reject(new Error(`the lock holder exited early: ${output}`)));
     });
     await store.commit([write('e1', 1, 0, 2)]);
+    expect(await store.journal('e1')).toHaveLength(2);
+    await store.close();
+  });
+
+  it("should keep the main thread running, with commitThread, while a commit waits for another process's write lock", async () => {
+    const file = join(tempDir(), 'thread.db');
+    const store = sqliteStore(file, { commitThread: true });
+    await store.init();
+    const holder = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, file], { cwd: ROOT });
+    await new Promise<void>((resolve) => {
+      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+    });
+    // The commit waits on its own thread for the other process: timers here keep firing meanwhile.
+    let ticks = 0;
+    const ticking = setInterval(() => (ticks += 1), 10);
+    await store.commit([write('e1', 1, 0, 2)]);
+    clearInterval(ticking);
+    expect(ticks).toBeGreaterThan(0);
     expect(await store.journal('e1')).toHaveLength(2);
     await store.close();
   });

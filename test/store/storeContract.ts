@@ -21,7 +21,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
 
     it('should read back what it committed, journal included', async () => {
       await store.commit([write('e1', 1, 0, 2, { idempotencyKey: 'k1' })]);
-      expect(await store.get('e1')).toEqual(execution({ id: 'e1', lastSeq: 2, idempotencyKey: 'k1' }));
+      // A store many engines share also says which engine holds it.
+      expect(await store.get('e1')).toMatchObject(execution({ id: 'e1', lastSeq: 2, idempotencyKey: 'k1' }));
       expect((await store.getByIdempotencyKey('k1'))?.id).toBe('e1');
       expect(await store.journal('e1')).toEqual([
         { seq: 1, at: 1_000, type: 'StepStarted', step: 'a', attempt: 1, data: { n: 0 } },
@@ -89,12 +90,65 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       ]);
     });
 
+    it('should list the executions whose id starts with a prefix', async () => {
+      await store.commit([write('order-1', 1, 0, 0), write('order-2', 1, 0, 0), write('loan-1', 1, 0, 0)]);
+      await store.commit([write('o%_x', 1, 0, 0, { createdAt: 999 })]);
+      const ids = async (idPrefix: string) => (await store.list({ idPrefix })).items.map((e) => e.id).sort();
+      expect(await ids('order-')).toEqual(['order-1', 'order-2']);
+      expect(await ids('loan')).toEqual(['loan-1']);
+      // The prefix is text, not a pattern.
+      expect(await ids('o%')).toEqual(['o%_x']);
+      expect(await ids('x')).toEqual([]);
+    });
+
+    it('should list the executions whose input has a field equal to a value', async () => {
+      const withInput = (id: string, input: unknown) =>
+        write(id, 1, 0, 0, { snapshot: JSON.stringify({ value: { Running: 'a' }, context: { input } }) });
+      await store.commit([
+        withInput('a', { customerId: 'c1', amount: 40, vip: true, address: { city: 'Oslo' }, items: [{ sku: 'S1' }] }),
+        withInput('b', {
+          customerId: 'c2',
+          amount: 40.5,
+          vip: false,
+          address: { city: 'Rome' },
+          items: [{ sku: 'S2' }],
+        }),
+        withInput('c', { customerId: '40', amount: 7 }),
+      ]);
+      const ids = async (path: string, value: string) =>
+        (await store.list({ inputField: { path, value } })).items.map((e) => e.id).sort();
+      expect(await ids('customerId', 'c1')).toEqual(['a']);
+      expect(await ids('amount', '40')).toEqual(['a']);
+      expect(await ids('amount', '40.5')).toEqual(['b']);
+      // "40" finds the number 40 and the string "40".
+      expect(await ids('customerId', '40')).toEqual(['c']);
+      expect(await ids('vip', 'false')).toEqual(['b']);
+      expect(await ids('address.city', 'Rome')).toEqual(['b']);
+      expect(await ids('items.0.sku', 'S1')).toEqual(['a']);
+      expect(await ids('missing', 'c1')).toEqual([]);
+      await expect(store.list({ inputField: { path: "a'); DROP", value: 'x' } })).rejects.toBeInstanceOf(
+        SagaInputError,
+      );
+    });
+
+    it('should list the unfinished executions whose timer is overdue (stuck past their timeouts)', async () => {
+      await store.commit([
+        write('late', 1, 0, 0, { status: 'Running', wakeAt: 1_000 }),
+        write('lateUndo', 1, 0, 0, { status: 'Compensating', wakeAt: 1_500, parked: true }),
+        write('soon', 1, 0, 0, { status: 'Running', wakeAt: 9_000 }),
+        write('noTimer', 1, 0, 0, { status: 'Running', wakeAt: null }),
+        write('done', 1, 0, 0, { status: 'Completed', wakeAt: 1_000 }),
+      ]);
+      const stuck = await store.list({ overdueBefore: 2_000 });
+      expect(stuck.items.map((e) => e.id).sort()).toEqual(['late', 'lateUndo']);
+    });
+
     it('should refuse a bad cursor and a bad limit with SagaInputError', async () => {
       await expect(store.list({ cursor: 'garbage' })).rejects.toBeInstanceOf(SagaInputError);
       await expect(store.list({ limit: 0 })).rejects.toThrow(/Invalid limit 0/);
     });
 
-    it('should list the unfinished executions that are not parked', async () => {
+    it('should take over the unfinished executions that are not parked, each with a new fence', async () => {
       await store.commit([
         write('run', 1, 0, 0, { status: 'Running' }),
         write('comp', 1, 0, 0, { status: 'Compensating' }),
@@ -104,7 +158,25 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
         write('parked', 1, 0, 0, { status: 'Running', parked: true, wakeAt: 5_000 }),
         write('parkedFail', 1, 0, 0, { status: 'Failed', parked: true }),
       ]);
-      expect((await store.listHeld()).map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
+      const taken = await store.takeOverHeld();
+      expect(taken.map((e) => e.id).sort()).toEqual(['comp', 'fail', 'run']);
+      expect(taken.map((e) => e.fence)).toEqual([2, 2, 2]);
+      expect((await store.get('run'))?.fence).toBe(2);
+      expect((await store.get('parked'))?.fence).toBe(1);
+    });
+
+    it("should leave out a stale holder's writes, name them lost, and write the rest of the batch", async () => {
+      await store.commit([write('a', 1, 0, 1), write('b', 1, 0, 1)]);
+      await store.takeOverHeld();
+      // The old holder (fence 1) writes a and b; the new one (fence 2) writes b.
+      const result = await store.commit([write('a', 2, 1, 1), write('b', 2, 1, 1, { fence: 2 }), write('c', 1, 0, 1)]);
+      expect(result.lost).toEqual(['a']);
+      expect(await store.get('a')).toMatchObject({ revision: 1, fence: 2 });
+      expect(await store.journal('a')).toHaveLength(1);
+      expect(await store.get('b')).toMatchObject({ revision: 2, fence: 2 });
+      expect(await store.get('c')).toMatchObject({ revision: 1, fence: 1 });
+      expect((await store.commit([write('a', 2, 1, 1, { fence: 2 })])).lost).toEqual([]);
+      expect((await store.journal('a')).map((e) => e.seq)).toEqual([1, 2]);
     });
 
     it('should keep wakeAt and parked with the execution', async () => {
@@ -125,14 +197,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       ]);
       const first = await store.claimDue(2_500, 1);
       expect(first.claimed.map((c) => c.execution.id)).toEqual(['early']);
-      expect(first.claimed[0]?.execution.parked).toBe(false);
+      expect(first.claimed[0]?.execution).toMatchObject({ parked: false, fence: 2 });
+      expect((await store.get('early'))?.fence).toBe(2);
       expect(first.nextWakeAt).toBe(2_000);
       const second = await store.claimDue(2_500, 10);
       expect(second.claimed.map((c) => c.execution.id)).toEqual(['mid']);
       expect(second.nextWakeAt).toBe(3_000);
       expect((await store.claimDue(2_500, 10)).claimed).toEqual([]);
       expect((await store.get('early'))?.parked).toBe(false);
-      expect((await store.listHeld()).map((e) => e.id).sort()).toEqual(['early', 'held', 'mid']);
+      expect((await store.takeOverHeld()).map((e) => e.id).sort()).toEqual(['early', 'held', 'mid']);
     });
 
     it('should append commands in order, wake a parked execution, and hand them over with the claim', async () => {
@@ -218,6 +291,34 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect(new Set(positions).size).toBe(4);
       expect(await store.feedEnd()).toBe(positions.at(-1));
       expect((await store.feed(positions[1] ?? 0, 1)).map((f) => f.entry.seq)).toEqual([1]);
+    });
+
+    it('should keep outbox messages with the write that sends them, oldest first, until deleted', async () => {
+      const message = (id: string) => ({
+        id,
+        executionId: 'e1',
+        subject: 'stock.reserve',
+        body: JSON.stringify({ key: id }),
+        headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+        createdAt: 5,
+      });
+      await store.commit([{ ...write('e1', 1, 0, 1), outbox: [message('e1:a#1'), message('e1:b#1')] }]);
+      // A resumed step sends its command again: the message id already there is kept once.
+      await store.commit([{ ...write('e1', 2, 1, 1), outbox: [message('e1:a#1')] }]);
+      expect(await store.outbox(10)).toEqual([message('e1:a#1'), message('e1:b#1')]);
+      expect(await store.outbox(1)).toEqual([message('e1:a#1')]);
+      await store.deleteOutbox(['e1:a#1', 'unknown']);
+      expect((await store.outbox(10)).map((m) => m.id)).toEqual(['e1:b#1']);
+    });
+
+    it('should write no outbox message of a batch that breaks a rule', async () => {
+      await store.commit([write('e1', 2, 0, 1)]);
+      const broken = {
+        ...write('e1', 2, 1, 1),
+        outbox: [{ id: 'x#1', executionId: 'e1', subject: 's', body: '{}', headers: {}, createdAt: 1 }],
+      };
+      await expect(store.commit([broken])).rejects.toBeInstanceOf(StoreError);
+      expect(await store.outbox(10)).toEqual([]);
     });
 
     it('should count executions by saga and status', async () => {

@@ -6,6 +6,8 @@ import { h, json } from '../dom.js';
 import { paintSaga } from '../paintSaga.js';
 import { latestFetcher } from '../latestFetcher.js';
 import { paintStatechart } from '../paintStatechart.js';
+import { activeStateIds } from '../chartModel.js';
+import { journalStateIds } from '../journalStateIds.js';
 import { cancelRule, nowLines, retryPlan } from './nowPanel.js';
 import { stepPanel } from './stepPanel.js';
 
@@ -189,7 +191,16 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
     const shown = travel === undefined ? entries : entries.slice(0, travel);
     paintSaga(panel.diagram, saga, shown);
     const chart = panel.statechart();
-    if (chart !== undefined) paintStatechart(chart, panel.machineId, execution.state, entries);
+    if (chart !== undefined) {
+      // Live: the state the server reports; travelling: the state the journal says it was in then.
+      const active =
+        travel === undefined
+          ? activeStateIds(panel.machineId, execution.state)
+          : journalStateIds(chart, panel.machineId, shown);
+      paintStatechart(chart, active, shown);
+      const current = active.at(-1);
+      if (current !== undefined) panel.revealState(current);
+    }
     for (const row of rows.children) {
       const seq = Number((row as HTMLElement).dataset['seq']);
       row.classList.toggle('future', travel !== undefined && seq > (entries[travel - 1]?.seq ?? 0));
@@ -206,6 +217,7 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
           ? 'before the start'
           : `as after #${entry.seq} ${entry.type}${entry.step === undefined ? '' : ` ${entry.step}`} (${new Date(entry.at).toLocaleTimeString()})`;
     }
+    scrubLabel.title = scrubLabel.textContent;
   };
   scrubber.addEventListener('input', () => {
     const value = Number(scrubber.value);

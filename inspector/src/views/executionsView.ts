@@ -1,10 +1,15 @@
 import { api, stream, type Execution, type SagaSummary } from '../api.js';
 import { h } from '../dom.js';
 import { latestFetcher } from '../latestFetcher.js';
-import { describeWaiting } from '../../../src/runtime/waitingFor.js';
+import { describeWaiting, formatDue } from '../../../src/runtime/waitingFor.js';
+
+/** `4s`, `2m 5s`, `3h 20m`: a span of time as the countdowns print it. */
+const formatSpan = (ms: number): string => formatDue(ms, 0).replace(/^in /, '');
 
 const STATUSES = ['Running', 'Compensating', 'Completed', 'Compensated', 'Failed'] as const;
 const PAGE_SIZE = 50;
+/** Seconds a durable timer may be overdue before its execution counts as stuck (`#/?stuck=S` changes it). */
+const STUCK_AFTER_S = 60;
 const WINDOWS: [string, number][] = [
   ['any time', 0],
   ['last 5 minutes', 5 * 60_000],
@@ -34,6 +39,31 @@ function select(
   return element;
 }
 
+/** One part of Needs attention: a title, what it means, then its rows. */
+const attentionPart = (testId: string, title: string, text: string, ...body: HTMLElement[]): HTMLElement =>
+  h('div', { 'data-testid': testId }, h('h4', {}, title), h('p', { class: 'muted' }, text), ...body);
+
+/** A text filter applied on Enter or when it loses focus (an empty one removes it). */
+function textFilter(name: string, placeholder: string, value: string, onChange: (v: string) => void): HTMLElement {
+  const input = h('input', { name, placeholder, 'aria-label': placeholder, 'data-testid': `filter-${name}` });
+  input.value = value;
+  input.addEventListener('change', () => onChange(input.value.trim()));
+  return input;
+}
+
+/** The execution's earliest durable timer as `[name, due]` (`timeout:reserveStock`, epoch ms). */
+function earliestTimer(e: Execution): [string, number] | undefined {
+  return Object.entries(e.timers).sort(([, a], [, b]) => a - b)[0];
+}
+
+/** What a stuck row says: which timer should have fired, how long ago, and what it was doing. */
+function stuckText(e: Execution): string {
+  const timer = earliestTimer(e);
+  const overdue = timer === undefined ? '' : formatSpan(Date.now() - timer[1]);
+  const doing = e.waiting[0] === undefined ? '' : ` · ${describeWaiting(e.waiting[0])}`;
+  return timer === undefined ? whereText(e) : `timer ${timer[0]} overdue by ${overdue}${doing}`;
+}
+
 /** What a row says an execution is doing: where it stopped, what it waits for, or its last step. */
 function whereText(e: Execution): string {
   const first = e.waiting[0];
@@ -41,7 +71,7 @@ function whereText(e: Execution): string {
   return e.completed.at(-1) === undefined ? '–' : `last step ${e.completed.at(-1)}`;
 }
 
-function row(e: Execution, selected?: Set<string>): HTMLElement {
+function row(e: Execution, selected?: Set<string>, where: (e: Execution) => string = whereText): HTMLElement {
   const pick = h('input', { type: 'checkbox', 'aria-label': `select ${e.id}`, 'data-testid': 'select' });
   pick.checked = selected?.has(e.id) === true;
   pick.addEventListener('change', () => (pick.checked ? selected?.add(e.id) : selected?.delete(e.id)));
@@ -52,7 +82,7 @@ function row(e: Execution, selected?: Set<string>): HTMLElement {
     h('td', {}, h('a', { href: `#/execution/${encodeURIComponent(e.id)}` }, e.id)),
     h('td', {}, e.saga),
     h('td', {}, h('span', { class: `badge status-${e.status}` }, e.status)),
-    h('td', { class: 'where' }, whereText(e)),
+    h('td', { class: 'where' }, where(e)),
     h(
       'td',
       { class: 'when' },
@@ -90,7 +120,11 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     saga: params.get('saga') ?? '',
     status: params.get('status') ?? '',
     within: Number(params.get('within') ?? 0),
+    id: params.get('id') ?? '',
+    input: params.get('input') ?? '',
   };
+  /** A timer overdue by more than this means no engine is moving the execution. */
+  const stuckAfterMs = Number(params.get('stuck') ?? STUCK_AFTER_S) * 1000;
   const setFilter = (key: keyof typeof filter, value: string) => {
     const next = new URLSearchParams({
       ...Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)])),
@@ -126,18 +160,27 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
       },
     );
   });
-  const attentionBox = h(
-    'section',
-    { class: 'attention', 'data-testid': 'attention' },
-    h('h3', {}, 'Needs a person'),
-    h(
-      'p',
-      { class: 'muted' },
-      'Failed: a step after the pivot or a compensation gave up. Fix the cause, then retry (each resumes where it stopped).',
-    ),
+  const stuck = h('tbody');
+  const failedBox = attentionPart(
+    'attention-failed',
+    'Failed: a person must act',
+    'A step after the pivot or a compensation gave up. Fix the cause, then retry (each resumes where it stopped).',
     table(attention, 'attention-table', true),
     h('div', { class: 'pager' }, retrySelected, bulkMessage),
     h('p', { 'data-testid': 'attention-more' }),
+  );
+  const stuckBox = attentionPart(
+    'attention-stuck',
+    'Stuck past their timeouts',
+    `Running or compensating, with a timer (step timeout, retry, event timeout, deadline) overdue by more than ${formatSpan(stuckAfterMs)}: no engine is moving them. Is an engine running with this saga's current version? (serve prints "not resumed" for the ones it refused.)`,
+    table(stuck, 'stuck-table'),
+  );
+  const attentionBox = h(
+    'section',
+    { class: 'attention', 'data-testid': 'attention' },
+    h('h3', {}, 'Needs attention'),
+    failedBox,
+    stuckBox,
   );
   const tbody = h('tbody');
   const pageInfo = h('span', { class: 'muted', 'data-testid': 'page-info' });
@@ -147,15 +190,23 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     const q = new URLSearchParams(extra);
     if (filter.saga !== '') q.set('saga', filter.saga);
     if (filter.within > 0) q.set('createdAfter', String(Date.now() - filter.within));
+    if (filter.id !== '') q.set('idPrefix', filter.id);
+    const split = filter.input.indexOf('=');
+    if (split > 0) {
+      q.set('inputField', filter.input.slice(0, split).trim());
+      q.set('inputValue', filter.input.slice(split + 1).trim());
+    }
     return q;
   };
   const refresh = async () => {
     const listQuery = query({ limit: String(PAGE_SIZE) });
     if (filter.status !== '') listQuery.set('status', filter.status);
     if (cursor !== '') listQuery.set('cursor', cursor);
-    const [page, failed, all] = await Promise.all([
+    const overdue = query({ overdueBefore: String(Date.now() - stuckAfterMs), limit: '20' });
+    const [page, failed, late, all] = await Promise.all([
       api<{ items: Execution[]; nextCursor: string | null }>('GET', `/api/executions?${listQuery.toString()}`),
       api<{ items: Execution[] }>('GET', `/api/executions?${query({ status: 'Failed', limit: '20' }).toString()}`),
+      api<{ items: Execution[] }>('GET', `/api/executions?${overdue.toString()}`),
       api<{ items: StatusCount[] }>('GET', '/api/counts'),
     ]);
     const byStatus = new Map<string, number>();
@@ -177,10 +228,17 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
           h('b', {}, String(byStatus.get(s) ?? 0)),
         ),
       ),
-      h('span', { class: 'muted' }, `${total} in all${filter.within > 0 ? ' (counts are for all time)' : ''}`),
+      h(
+        'span',
+        { class: 'muted' },
+        `${total} in all${filter.within > 0 || filter.id !== '' || filter.input !== '' ? ' (the counts ignore the time, id and input filters)' : ''}`,
+      ),
     );
-    attentionBox.hidden = failed.items.length === 0 || filter.status !== '';
+    failedBox.hidden = failed.items.length === 0;
+    stuckBox.hidden = late.items.length === 0;
+    attentionBox.hidden = (failedBox.hidden && stuckBox.hidden) || filter.status !== '';
     attention.replaceChildren(...failed.items.map((e) => row(e, selected)));
+    stuck.replaceChildren(...late.items.map((e) => row(e, undefined, stuckText)));
     const failedCount = byStatus.get('Failed') ?? 0;
     const more = attentionBox.querySelector<HTMLElement>('[data-testid=attention-more]');
     more?.replaceChildren(
@@ -242,6 +300,8 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
         String(filter.within),
         (v) => setFilter('within', v),
       ),
+      textFilter('id', 'id starts with…', filter.id, (v) => setFilter('id', v)),
+      textFilter('input', 'input field=value, e.g. customerId=c1', filter.input, (v) => setFilter('input', v)),
     ),
     counts,
     table(tbody, 'executions'),

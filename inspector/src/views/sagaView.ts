@@ -79,6 +79,7 @@ export async function sagaView(root: HTMLElement, name: string): Promise<void> {
         {},
         h('h3', {}, 'Start an execution'),
         start,
+        inputFields(saga.inputSchema),
         ...events.map((e) =>
           h(
             'div',
@@ -91,4 +92,31 @@ export async function sagaView(root: HTMLElement, name: string): Promise<void> {
     ),
   );
   panel.fit();
+}
+
+/**
+ * The input's top-level fields as the JSON Schema describes them: type, whether
+ * required, and the description (the example sagas list their `failAt` names there).
+ */
+function inputFields(schema: Record<string, unknown> | null): HTMLElement | string {
+  const properties = schema?.['properties'];
+  if (typeof properties !== 'object' || properties === null) return '';
+  const required = new Set(Array.isArray(schema?.['required']) ? (schema['required'] as string[]) : []);
+  const rows = Object.entries(properties as Record<string, Record<string, unknown>>).map(([name, field]) => {
+    const type = typeof field['type'] === 'string' ? field['type'] : Array.isArray(field['enum']) ? 'one of' : '';
+    const values = Array.isArray(field['enum']) ? ` ${(field['enum'] as unknown[]).join(' | ')}` : '';
+    return h(
+      'tr',
+      { 'data-field': name },
+      h('td', {}, h('code', {}, name)),
+      h('td', { class: 'muted' }, `${type}${values}${required.has(name) ? '' : ' (optional)'}`),
+      h('td', {}, typeof field['description'] === 'string' ? field['description'] : ''),
+    );
+  });
+  return h(
+    'details',
+    { class: 'input-fields', 'data-testid': 'input-fields', open: '' },
+    h('summary', {}, 'Input fields'),
+    h('table', {}, h('tbody', {}, ...rows)),
+  );
 }

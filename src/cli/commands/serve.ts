@@ -9,6 +9,7 @@ import { databaseLabel, storeFor } from '../storeFor.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
 import { startOtlp } from '../otlp.js';
+import { useDemoFaults } from '../demoFaults.js';
 
 /** `--cors a,b` as canonical origins; a usage error naming the bad one. */
 function corsOrigins(value: string | undefined): string[] {
@@ -73,6 +74,8 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
     const db = given ?? join('data', 'sagachart.db');
     if (given === undefined) mkdirSync(dirname(db), { recursive: true });
+    // The example participants read their healed fault switches beside this database.
+    useDemoFaults(db);
     const sagas = await loadSagas(str(values, 'machines') ?? defaultMachinesDir());
     // Telemetry first: the engine's instruments come from the providers registered now.
     const otlpUrl = str(values, 'otlp') ?? process.env['OTEL_EXPORTER_OTLP_ENDPOINT'];

@@ -21,6 +21,7 @@ export function commandHint(values: Values, args: readonly string[], keep: reado
   for (const name of [...CONNECTION, ...keep]) {
     const value = values[name];
     if (typeof value === 'string') parts.push(`--${name}`, shellQuote(value));
+    else if (value === true) parts.push(`--${name}`);
   }
   return parts.join(' ');
 }

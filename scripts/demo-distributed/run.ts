@@ -1,0 +1,77 @@
+// npm run demo:distributed [-- --once] [-- --port N]
+// The order-fulfillment saga with its four participants in four processes, over NATS JetStream
+// (127.0.0.1:4222, or NATS_URL). The engine runs here with the HTTP server and inspector.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connect } from '@nats-io/transport-node';
+import { SagaEngine } from '../../src/index.js';
+import { natsRelay } from '../../src/nats.js';
+import { sqliteStore } from '../../src/sqlite.js';
+import { inspectorDir } from '../../src/cli/Command.js';
+import { startServer } from '../../src/server/startServer.js';
+import { distributedOrder, PARTICIPANTS } from './orderSaga.js';
+
+const { values } = parseArgs({ options: { once: { type: 'boolean' }, port: { type: 'string', default: '3000' } } });
+const dir = join(import.meta.dirname, '..', '..', 'data', 'demo-distributed');
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+
+// 1. The four participants, each a process of its own with its own SQLite file.
+const children: ChildProcess[] = [];
+await Promise.all(
+  Object.keys(PARTICIPANTS).map(
+    (name) =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(import.meta.dirname, 'participant.ts'), name, dir],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        children.push(child);
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('ready')) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`participant ${name} exited (${code}) before it was ready`)));
+      }),
+  ),
+);
+console.log(`participants: ${Object.keys(PARTICIPANTS).join(', ')} (pids ${children.map((c) => c.pid).join(', ')})`);
+
+// 2. The engine, its relay to NATS, and the server with the inspector.
+const nc = await connect({ servers: process.env['NATS_URL'] ?? '127.0.0.1:4222' });
+const engine = new SagaEngine({ store: sqliteStore(join(dir, 'engine.db')), sagas: [distributedOrder] });
+await engine.start();
+const relay = await natsRelay(engine, { connection: nc });
+const server = await startServer({ engine, port: Number(values.port), staticDir: inspectorDir() });
+
+// 3. Orders: most complete; a large amount is declined by payments, a sold-out SKU by stock.
+const orders = [
+  { orderId: 'A-1', sku: 'SKU-1', qty: 1, amount: 40 },
+  { orderId: 'A-2', sku: 'SKU-2', qty: 2, amount: 5_000 },
+  { orderId: 'A-3', sku: 'SKU-SOLD-OUT', qty: 1, amount: 25 },
+  { orderId: 'A-4', sku: 'SKU-1', qty: 3, amount: 99 },
+];
+for (const order of orders) {
+  const { id } = await engine.execute(distributedOrder, order);
+  const outcome = await engine.waitFor(id);
+  const why = outcome.errors.at(-1)?.message;
+  console.log(`${order.orderId}: ${outcome.status}${why === undefined ? '' : ` (${why})`}`);
+}
+
+const shutdown = async (): Promise<void> => {
+  await relay.stop();
+  await server.close();
+  await nc.close();
+  for (const child of children) child.kill('SIGTERM');
+};
+if (values.once === true) {
+  await shutdown();
+} else {
+  console.log(`inspector: ${server.url}/ (Ctrl-C to stop)`);
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+}
