@@ -8,6 +8,7 @@ import { startServer } from '../../server/startServer.js';
 import { databaseLabel, storeFor } from '../storeFor.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
+import { listenFailure } from '../listenFailure.js';
 import { startOtlp } from '../otlp.js';
 import { useDemoFaults } from '../demoFaults.js';
 
@@ -92,15 +93,22 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const report = await engine.start();
     for (const refused of report.refused) err(`not resumed: ${refused.id}: ${refused.error.message}`);
     const token = process.env['SAGACHART_TOKEN'];
+    const host = str(values, 'host') ?? '127.0.0.1';
     const running = await startServer({
       engine,
-      host: str(values, 'host') ?? '127.0.0.1',
+      host,
       port,
       token,
       authAll: auth === 'all',
       cors,
       maxWaitMs: maxWait,
       staticDir: inspectorDir(),
+    }).catch(async (error: unknown) => {
+      // Not serving: let go of the store (and its lock) before saying why.
+      await engine.stop();
+      await stopOtlp?.();
+      stately?.stop();
+      throw listenFailure(error, host, port, '--port N');
     });
     // CLI commands on this file find the server in its lock and go through it.
     store.announce?.(running.url);
