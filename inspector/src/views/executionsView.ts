@@ -1,7 +1,7 @@
 import { api, stream, type Execution, type SagaSummary } from '../api.js';
 import { h } from '../dom.js';
 import { latestFetcher } from '../latestFetcher.js';
-import { describeWaiting, formatDue } from '../../../src/runtime/waitingFor.js';
+import { describeSettled, describeWaiting, formatDue } from '../../../src/runtime/waitingFor.js';
 
 /** `4s`, `2m 5s`, `3h 20m`: a span of time as the countdowns print it. */
 const formatSpan = (ms: number): string => formatDue(ms, 0).replace(/^in /, '');
@@ -64,11 +64,11 @@ function stuckText(e: Execution): string {
   return timer === undefined ? whereText(e) : `timer ${timer[0]} overdue by ${overdue}${doing}`;
 }
 
-/** What a row says an execution is doing: where it stopped, what it waits for, or its last step. */
+/** What a row says an execution is doing: what it waits for, why it was undone, or its last step. */
 function whereText(e: Execution): string {
   const first = e.waiting[0];
   if (first !== undefined) return describeWaiting(first);
-  return e.completed.at(-1) === undefined ? '–' : `last step ${e.completed.at(-1)}`;
+  return describeSettled(e) ?? '–';
 }
 
 function row(e: Execution, selected?: Set<string>, where: (e: Execution) => string = whereText): HTMLElement {
