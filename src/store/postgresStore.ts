@@ -576,6 +576,20 @@ class PostgresStore implements SagaStore {
     return toSettledCommand(row);
   }
 
+  async settledCommands(ids: readonly number[]): Promise<SettledCommand[]> {
+    const safe = ids.filter((id) => Number.isSafeInteger(id));
+    if (safe.length === 0) return [];
+    const sql = `SELECT * FROM ${this.s}.inbox WHERE id = ANY($1::bigint[]) AND state <> 'pending'`;
+    return (await this.rows<InboxRow>('read', sql, [safe])).map(toSettledCommand);
+  }
+
+  async settledExecutions(ids: readonly string[]): Promise<StoredExecution[]> {
+    if (ids.length === 0) return [];
+    const sql = `SELECT * FROM ${this.s}.executions
+      WHERE id = ANY($1::text[]) AND status IN ('Completed', 'Compensated', 'Failed')`;
+    return (await this.rows<ExecutionRow>('read', sql, [ids])).map(toExecution);
+  }
+
   /** One write transaction (refused when open read-only). */
   private async writing<T>(operation: string, fn: (client: pg.PoolClient, leases: PostgresLeases) => Promise<T>) {
     this.ready();

@@ -164,6 +164,36 @@ describe.runIf(available)('postgresStore', () => {
     }
   });
 
+  it('should read, in one query each, which of many executions and commands are settled', async () => {
+    const store = postgresStore(POSTGRES_URL, { schema: freshSchema() });
+    await store.init();
+    try {
+      await store.commit([
+        write('done', 1, 0, 1, { status: 'Completed' }),
+        write('failed', 1, 0, 1, { status: 'Failed' }),
+        write('running', 1, 0, 1),
+      ]);
+      const settled = await store.settledExecutions?.(['done', 'failed', 'running', 'unknown']);
+      expect(settled?.map((e) => e.id).sort()).toEqual(['done', 'failed']);
+      const [pending] = await store.appendCommands([
+        { executionId: 'running', body: { kind: 'cancel', reason: 'x' }, at: Date.now() },
+      ]);
+      const [applied] = await store.appendCommands([
+        { executionId: 'running', body: { kind: 'cancel', reason: 'y' }, at: Date.now() },
+      ]);
+      const pendingId = pending?.id ?? -1;
+      const appliedId = applied?.id ?? -1;
+      expect(await store.settledCommands?.([pendingId, appliedId, 987_654])).toEqual([]);
+      // The holder settles one of them with its next write.
+      await store.commit([{ ...write('running', 2, 1, 1), commands: [{ id: appliedId }] }]);
+      expect((await store.settledCommands?.([pendingId, appliedId, 987_654]))?.map((c) => [c.id, c.state])).toEqual([
+        [appliedId, 'applied'],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('should refuse a lease history that is not a positive whole number of ms', () => {
     expect(() => postgresStore(POSTGRES_URL, { leaseHistoryMs: 0 })).toThrow(/Invalid leaseHistoryMs 0/);
   });
