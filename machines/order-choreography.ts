@@ -14,7 +14,7 @@ function orderIdOf(data: unknown): string | undefined {
  */
 export const orderChoreography = defineChoreography({
   name: 'order-choreography',
-  description: 'Orders, payments, stock and shipping reacting to each other on shop.orders.events: followed, not run.',
+  description: "Orders, payments, stock and shipping reacting to each other's events: followed, not run.",
   subject: 'shop.orders.events',
   correlate: (event) => orderIdOf(event.data),
   // Long enough for real services, short enough to watch the demo's stuck order get flagged.

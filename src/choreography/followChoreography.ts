@@ -59,8 +59,8 @@ const CONSUMER_INACTIVE_MS = 7 * 86_400_000;
  * correlation id (a row in SQLite: its chart state and flags, and a timeline of
  * its events), advanced by each event in the same transaction that records the
  * event's stream sequence, so a redelivered event is applied once. Instances
- * that go quiet past the choreography's timeout are flagged stuck (or
- * compensated incompletely). Each trackers file reads the subject through a
+ * that go quiet past the choreography's timeout, counted from the time the
+ * stream stored their last event, are flagged stuck (or compensated incompletely). Each trackers file reads the subject through a
  * durable consumer of its own, so every file sees every event.
  *
  * @example
@@ -179,7 +179,9 @@ export async function followChoreography(
       }
       if (event !== undefined && typeof id === 'string' && id !== '') {
         try {
-          apply(id, event, msg.seq, Date.now());
+          // The time the stream stored it: an event read late (a monitor that was down, a new trackers
+          // file replaying the stream) is timed from when it happened, not from when it was read.
+          apply(id, event, msg.seq, Math.min(msg.time.getTime(), Date.now()));
         } catch (error) {
           // Not acknowledged: delivered again in a second (a busy or full disk must not lose an event).
           onError(error);

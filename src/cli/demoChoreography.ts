@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { orderChoreography } from '../../machines/order-choreography.js';
 import { choreographyStream } from '../choreography/choreographyStream.js';
 import { CliError } from './CliError.js';
@@ -17,6 +17,20 @@ const STORIES: readonly (readonly [string, readonly string[]])[] = [
 ];
 
 /**
+ * Publishes the events of one order per story on `subject`, ids `<prefix>-1`, `<prefix>-2`…;
+ * returns a line per order saying what it goes through.
+ */
+export async function publishStories(js: JetStreamClient, subject: string, prefix: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [i, [story, events]] of STORIES.entries()) {
+    const orderId = `${prefix}-${i + 1}`;
+    for (const type of events) await js.publish(subject, JSON.stringify({ type, data: { orderId } }));
+    lines.push(`${orderId} ${story}: ${events.join(' → ')}`);
+  }
+  return lines;
+}
+
+/**
  * Publishes a few orders' events on the example choreography's subject, as the
  * shop's services would: one completes, one is undone, one gets stuck, one
  * arrives out of order, one is compensated incompletely. Returns what it says.
@@ -28,15 +42,12 @@ export async function demoChoreography(url: string): Promise<string[]> {
   const nc = nats.connection;
   try {
     await choreographyStream(await jetstreamManager(nc), orderChoreography.name, subject, orderChoreography.stream);
-    const js = jetstream(nc);
     // A run of its own: the ids do not collide with an earlier run's.
-    const run = Date.now().toString(36).slice(-4).toUpperCase();
-    const lines: string[] = [];
-    for (const [i, [story, events]] of STORIES.entries()) {
-      const orderId = `order-${run}-${i + 1}`;
-      for (const type of events) await js.publish(subject, JSON.stringify({ type, data: { orderId } }));
-      lines.push(`${orderId} ${story}: ${events.join(' → ')}`);
-    }
+    const lines = await publishStories(
+      jetstream(nc),
+      subject,
+      `order-${Date.now().toString(36).slice(-4).toUpperCase()}`,
+    );
     lines.push(
       `published on ${subject}; the stuck and half-undone ones are flagged ${orderChoreography.timeoutMs / 1000} s after their last event`,
     );

@@ -8,31 +8,46 @@ const FLAGGED_SHOWN = 10;
 const POLL_MS = 2_000;
 
 /**
- * The Choreographies section of the executions page: each choreography with
- * its counts by status and flagged, whether it is followed, and the flagged
- * instances (highlighted). Polled; hidden when none is defined.
+ * The choreographies on the executions page: a section listing each one with
+ * its counts by status and flagged and whether it is followed (hidden when
+ * none is defined), and a part for Needs attention with the flagged instances
+ * (highlighted; hidden when none). Polled; `onChange` runs after each refresh.
  */
-export function choreographiesSection(): { element: HTMLElement; refresh: () => Promise<void>; stop: () => void } {
+export function choreographiesSection(
+  onChange: () => void,
+  /** false while the executions are filtered by saga: their attention is on that saga. */
+  withAttention = true,
+): {
+  element: HTMLElement;
+  attention: HTMLElement;
+  refresh: () => Promise<void>;
+  stop: () => void;
+} {
   const summaryBody = h('tbody');
   const flaggedBody = h('tbody');
-  const flaggedPart = h(
+  const attention = h(
     'div',
     { 'data-testid': 'choreography-flagged' },
-    h('h4', {}, 'Flagged instances'),
-    h('p', { class: 'muted' }, 'Stuck (no next event in time), out of order, or compensated incompletely.'),
+    h('h4', {}, 'Choreography instances flagged'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Stuck (no next event in time), out of order, or compensated incompletely: look at what their services did.',
+    ),
     instanceTable(flaggedBody, 'flagged-instances', true),
   );
+  attention.hidden = true;
   const element = h(
     'section',
     { class: 'choreographies', 'data-testid': 'choreographies' },
     h('h2', {}, 'Choreographies'),
+    h('p', { class: 'muted' }, "Sagas no orchestrator runs: their services' events, followed."),
     h(
       'table',
       { class: 'executions', 'data-testid': 'choreography-table' },
       h('thead', {}, h('tr', {}, ...['choreography', 'followed', ...STATUSES, 'flagged'].map((c) => h('th', {}, c)))),
       summaryBody,
     ),
-    flaggedPart,
   );
   element.hidden = true;
   const row = (c: ChoreographySummary) =>
@@ -82,9 +97,10 @@ export function choreographiesSection(): { element: HTMLElement; refresh: () => 
         ),
     );
     const rows = flagged.flat();
-    flaggedPart.hidden = rows.length === 0;
+    attention.hidden = rows.length === 0 || !withAttention;
     flaggedBody.replaceChildren(...rows.map((i) => instanceRow(i, true)));
+    onChange();
   };
   const timer = setInterval(() => void refresh().catch(() => undefined), POLL_MS);
-  return { element, refresh, stop: () => clearInterval(timer) };
+  return { element, attention, refresh, stop: () => clearInterval(timer) };
 }

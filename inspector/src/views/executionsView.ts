@@ -175,14 +175,20 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     `Running or compensating, with a timer (step timeout, retry, event timeout, deadline) overdue by more than ${formatSpan(stuckAfterMs)}: no engine is moving them. Is an engine running with this saga's current version? (serve prints "not resumed" for the ones it refused.)`,
     table(stuck, 'stuck-table'),
   );
+  // Shown when any of its parts has rows (the choreographies' part refreshes on its own).
+  const showAttention = () => {
+    attentionBox.hidden =
+      (failedBox.hidden && stuckBox.hidden && choreographies.attention.hidden) || filter.status !== '';
+  };
+  const choreographies = choreographiesSection(showAttention, filter.saga === '');
   const attentionBox = h(
     'section',
     { class: 'attention', 'data-testid': 'attention' },
     h('h3', {}, 'Needs attention'),
     failedBox,
     stuckBox,
+    choreographies.attention,
   );
-  const choreographies = choreographiesSection();
   const tbody = h('tbody');
   const query = (extra: Record<string, string>) => {
     const q = new URLSearchParams(extra);
@@ -234,7 +240,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     );
     failedBox.hidden = failed.items.length === 0;
     stuckBox.hidden = late.items.length === 0;
-    attentionBox.hidden = (failedBox.hidden && stuckBox.hidden) || filter.status !== '';
+    showAttention();
     attention.replaceChildren(...failed.items.map((e) => row(e, selected)));
     stuck.replaceChildren(...late.items.map((e) => row(e, undefined, stuckText)));
     const failedCount = byStatus.get('Failed') ?? 0;
@@ -269,7 +275,6 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
       ),
     ),
     attentionBox,
-    choreographies.element,
     h('h2', {}, 'Executions'),
     h(
       'div',
@@ -292,6 +297,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     counts,
     table(tbody, 'executions'),
     pager.element,
+    choreographies.element,
   );
   await Promise.all([refresh(), choreographies.refresh()]);
   // Bursts of transitions cost one refresh after the one on its way; only the first page follows live.
