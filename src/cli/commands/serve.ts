@@ -1,8 +1,6 @@
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { NatsRelay } from '../../nats/natsRelay.js';
 import { SagaEngine } from '../../runtime/SagaEngine.js';
 import { loadSagas } from '../../server/loadSagas.js';
 import { parseCorsOrigin } from '../../server/originPolicy.js';
@@ -31,22 +29,6 @@ function corsOrigins(value: string | undefined): string[] {
     });
 }
 
-/** Relays the remote steps' commands and replies when the sagas have remote steps and NATS is there. */
-async function relayRemoteSteps(
-  engine: SagaEngine,
-  connection: NatsConnection | undefined,
-  why: string,
-  err: (line: string) => void,
-): Promise<NatsRelay | undefined> {
-  if (engine.remote.subjects().length === 0) return undefined;
-  if (connection === undefined) {
-    err(`remote steps not relayed (${engine.remote.subjects().join(', ')}): ${why}`);
-    return undefined;
-  }
-  const { natsRelay } = await import('../../nats/natsRelay.js');
-  return natsRelay(engine, { connection, onError: (error) => err(`relay: ${(error as Error).message}`) });
-}
-
 export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
@@ -61,7 +43,7 @@ recently, so writes from separate requests share one transaction (0: off).
 --nats (or SAGACHART_NATS_URL) connects to NATS JetStream: the choreographies the machines
 export (defineChoreography with a subject) are followed, their trackers kept in
 --choreography-db (default: beside a SQLite --db, e.g. data/sagachart.choreographies.db;
-data/choreographies.db for PostgreSQL), and remote steps' commands are relayed.
+data/choreographies.db for PostgreSQL).
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
 --stately also streams XState inspection events to a WebSocket server in
@@ -120,7 +102,6 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     for (const refused of report.refused) err(`not resumed: ${refused.id}: ${refused.error.message}`);
     const natsUrl = str(values, 'nats') ?? process.env['SAGACHART_NATS_URL'];
     const nats = natsUrl === undefined ? { why: NO_NATS } : await connectNats(natsUrl);
-    const relay = await relayRemoteSteps(engine, nats.connection, nats.why, err);
     const choreographies = await followChoreographies(sagas.choreographies ?? [], {
       file: str(values, 'choreography-db') ?? choreographyFileFor(db),
       connection: nats.connection,
@@ -145,14 +126,13 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${where}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
-    if (relay !== undefined) out(`relaying remote steps over NATS at ${natsUrl ?? ''}`);
     choreographies.lines.forEach(out);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);
-        void (relay?.stop() ?? Promise.resolve())
-          .then(() => running.close())
+        void running
+          .close()
           .then(() => choreographies.stop())
           .then(() => nats.connection?.close())
           .then(() => stopOtlp?.())
