@@ -11,6 +11,8 @@ import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.
 import { listenFailure } from '../listenFailure.js';
 import { startOtlp } from '../otlp.js';
 import { useDemoFaults } from '../demoFaults.js';
+import { choreographyFileFor, followChoreographies } from '../followChoreographies.js';
+import { connectNats, NO_NATS } from '../connectNats.js';
 
 /** `--cors a,b` as canonical origins; a usage error naming the bad one. */
 function corsOrigins(value: string | undefined): string[] {
@@ -33,11 +35,16 @@ export const serve: Command = {
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
                 [--cors https://app.example.com,...] [--max-wait 30000] [--commit-window MS] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+                [--nats nats://127.0.0.1:4222] [--choreography-db FILE]
 
 --max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
 --commit-window lets a group commit wait up to MS (0-100) for executions that moved
 recently, so writes from separate requests share one transaction (0: off).
 --db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
+--nats (or SAGACHART_NATS_URL) connects to NATS JetStream: the choreographies the machines
+export (defineChoreography with a subject) are followed, their trackers kept in
+--choreography-db (default: beside a SQLite --db, e.g. data/sagachart.choreographies.db;
+data/choreographies.db for PostgreSQL).
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
 --stately also streams XState inspection events to a WebSocket server in
@@ -57,6 +64,8 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     'commit-window': { type: 'string' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
+    nats: { type: 'string' },
+    'choreography-db': { type: 'string' },
   },
   optionalValues: { stately: 'ws://localhost:8080' },
   async run(_, values, { out, err }) {
@@ -92,6 +101,14 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     });
     const report = await engine.start();
     for (const refused of report.refused) err(`not resumed: ${refused.id}: ${refused.error.message}`);
+    const natsUrl = str(values, 'nats') ?? process.env['SAGACHART_NATS_URL'];
+    const nats = natsUrl === undefined ? { why: NO_NATS } : await connectNats(natsUrl);
+    const choreographies = await followChoreographies(sagas.choreographies ?? [], {
+      file: str(values, 'choreography-db') ?? choreographyFileFor(db),
+      connection: nats.connection,
+      why: nats.why,
+      onError: (error) => err(`choreography monitor: ${(error as Error).message}`),
+    });
     const token = process.env['SAGACHART_TOKEN'];
     const host = str(values, 'host') ?? '127.0.0.1';
     const running = await startServer({
@@ -103,8 +120,11 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       cors,
       maxWaitMs: maxWait,
       staticDir: inspectorDir(),
+      choreographies: choreographies.board,
     }).catch(async (error: unknown) => {
       // Not serving: let go of the store (and its lock) before saying why.
+      await choreographies.stop();
+      await nats.connection?.close();
       await engine.stop();
       await stopOtlp?.();
       stately?.stop();
@@ -116,12 +136,15 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${where}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
+    choreographies.lines.forEach(out);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);
         void running
           .close()
+          .then(() => choreographies.stop())
+          .then(() => nats.connection?.close())
           .then(() => stopOtlp?.())
           .then(() => {
             stately?.stop();
