@@ -13,6 +13,7 @@ import { startOtlp } from '../otlp.js';
 import { useDemoFaults } from '../demoFaults.js';
 import { choreographyFileFor, followChoreographies } from '../followChoreographies.js';
 import { connectNats, NO_NATS } from '../connectNats.js';
+import { relayRemoteSteps } from '../relayRemoteSteps.js';
 
 /** `--cors a,b` as canonical origins; a usage error naming the bad one. */
 function corsOrigins(value: string | undefined): string[] {
@@ -41,8 +42,10 @@ export const serve: Command = {
 --commit-window lets a group commit wait up to MS (0-100) for executions that moved
 recently, so writes from separate requests share one transaction (0: off).
 --db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
---nats (or SAGACHART_NATS_URL) connects to NATS JetStream: the choreographies the machines
-export (defineChoreography with a subject) are followed, their trackers kept in
+--nats (or SAGACHART_NATS_URL) connects to NATS JetStream: the commands of remote steps are
+relayed to participants (streams SAGACHART_COMMANDS / SAGACHART_REPLIES unless
+SAGACHART_NATS_COMMAND_STREAM / _REPLY_STREAM / _REPLY_SUBJECT say otherwise), and the
+choreographies the machines export (defineChoreography with a subject) are followed, their trackers kept in
 --choreography-db (default: beside a SQLite --db, e.g. data/sagachart.choreographies.db;
 data/choreographies.db for PostgreSQL).
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
@@ -109,6 +112,9 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       why: nats.why,
       onError: (error) => err(`choreography monitor: ${(error as Error).message}`),
     });
+    const relay = await relayRemoteSteps(engine, nats.connection, nats.why, (error) =>
+      err(`remote steps relay: ${(error as Error).message}`),
+    );
     const token = process.env['SAGACHART_TOKEN'];
     const host = str(values, 'host') ?? '127.0.0.1';
     const running = await startServer({
@@ -123,6 +129,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       choreographies: choreographies.board,
     }).catch(async (error: unknown) => {
       // Not serving: let go of the store (and its lock) before saying why.
+      await relay.stop();
       await choreographies.stop();
       await nats.connection?.close();
       await engine.stop();
@@ -137,12 +144,14 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
     choreographies.lines.forEach(out);
+    relay.lines.forEach(out);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);
         void running
           .close()
+          .then(() => relay.stop())
           .then(() => choreographies.stop())
           .then(() => nats.connection?.close())
           .then(() => stopOtlp?.())
