@@ -1,7 +1,7 @@
 import type { AnyActorRef, StateValue } from 'xstate';
 import type { SagaContext } from '../compile/sagaContext.js';
 import type { ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
-import type { StoredExecution } from '../store/SagaStore.js';
+import type { ExecutionWrite, StoredExecution } from '../store/SagaStore.js';
 import { statusOf } from './ExecutionView.js';
 import type { LiveExecution } from './LiveExecution.js';
 import type { RegisteredSaga } from './SagaRegistry.js';
@@ -11,6 +11,8 @@ export type LiveFields = Pick<
   LiveExecution,
   'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'fence' | 'lastJson' | 'lastParked' | 'lastWakeAt'
 >;
+
+const noop = (): void => undefined;
 
 /** The fields of an execution resumed from its last durable state. @internal */
 export function liveFieldsOf(stored: StoredExecution): LiveFields {
@@ -41,10 +43,19 @@ export function attachExecution(
   on: {
     journal(execution: LiveExecution, entry: LiveExecution['pendingJournal'][number]): void;
     snapshot(execution: LiveExecution, snapshot: unknown): void;
+    buildWrite(execution: LiveExecution): ExecutionWrite | undefined;
   },
 ): LiveExecution {
   const execution: LiveExecution = {
-    ...fields,
+    id: fields.id,
+    createdAt: fields.createdAt,
+    idempotencyKey: fields.idempotencyKey,
+    revision: fields.revision,
+    lastSeq: fields.lastSeq,
+    fence: fields.fence,
+    lastJson: fields.lastJson,
+    lastParked: fields.lastParked,
+    lastWakeAt: fields.lastWakeAt,
     registered,
     actor,
     pendingJournal: [],
@@ -52,7 +63,8 @@ export function attachExecution(
     pendingOutbox: [],
     lastCommandId: 0,
     lastSnapshot: undefined,
-    unsubscribe: () => undefined,
+    unsubscribe: noop,
+    buildWrite: () => on.buildWrite(execution),
   };
   const journal = actor.on('journal', (emitted: { entry: LiveExecution['pendingJournal'][number] }) =>
     on.journal(execution, emitted.entry),

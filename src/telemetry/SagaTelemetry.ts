@@ -27,6 +27,14 @@ export interface ExecutionTelemetryInfo {
 
 const TRACER = 'sagachart';
 
+/** Journal entries that end no span and count in no metric: the most frequent ones, skipped first. */
+const NOT_RECORDED: ReadonlySet<string> = new Set([
+  'SagaStarted',
+  'StepStarted',
+  'CompensationStarted',
+  'EventReceived',
+]);
+
 /**
  * Spans and metrics through @opentelemetry/api only: the application picks the
  * SDK (with none registered, every call is a no-op). One span per step attempt
@@ -115,12 +123,15 @@ export class SagaTelemetry {
 
   /** Ends spans and records metrics as the chart emits its journal entries. */
   onJournal(executionId: string, sagaName: string, entry: JournalRecord): void {
+    if (NOT_RECORDED.has(entry.type)) return;
     const saga = { 'saga.name': sagaName };
     const step = entry.step ?? '';
     const data = (entry.data ?? {}) as { name?: string; message?: string; delayMs?: number; compensation?: boolean };
     switch (entry.type) {
       case 'StepCompleted':
       case 'StepFailed':
+        // No span open (no tracing SDK recording): nothing to end or time.
+        if (this.spans.size === 0) break;
         this.endSpan(
           executionId,
           'run',
