@@ -293,6 +293,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect((await store.feed(positions[1] ?? 0, 1)).map((f) => f.entry.seq)).toEqual([1]);
     });
 
+    it('should keep every entry of a large batch, in commit order, with its data', async () => {
+      // 70 executions with 3 entries each: more rows than one multi-row insert takes.
+      const ids = Array.from({ length: 70 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+      await store.commit(ids.map((id) => write(id, 1, 0, 3)));
+      await store.commit(ids.map((id) => write(id, 2, 3, 1)));
+      const all = await store.feed(0, 1000);
+      expect(all.map((f) => `${f.executionId}:${f.entry.seq}`)).toEqual([
+        ...ids.flatMap((id) => [`${id}:1`, `${id}:2`, `${id}:3`]),
+        ...ids.map((id) => `${id}:4`),
+      ]);
+      expect(await store.journal('e69')).toEqual([
+        expect.objectContaining({ seq: 1, type: 'StepStarted', step: 'a', attempt: 1, data: { n: 0 } }),
+        expect.objectContaining({ seq: 2, data: { n: 1 } }),
+        expect.objectContaining({ seq: 3, data: { n: 2 } }),
+        expect.objectContaining({ seq: 4, data: { n: 0 } }),
+      ]);
+    });
+
     it('should keep outbox messages with the write that sends them, oldest first, until deleted', async () => {
       const message = (id: string) => ({
         id,
