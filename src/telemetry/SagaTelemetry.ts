@@ -1,6 +1,7 @@
 import {
   context,
   metrics,
+  ProxyTracerProvider,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -26,6 +27,15 @@ export interface ExecutionTelemetryInfo {
 }
 
 const TRACER = 'sagachart';
+
+/** The no-op provider @opentelemetry/api delegates to while no SDK is registered. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** True while no tracing SDK is registered (spans are then no-ops that record nothing). */
+function noTracerProvider(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_TRACER_PROVIDER;
+}
 
 /** Journal entries that end no span and count in no metric: the most frequent ones, skipped first. */
 const NOT_RECORDED: ReadonlySet<string> = new Set([
@@ -85,6 +95,8 @@ export class SagaTelemetry {
     input: { executionId: string; step: string; attempt: number; kind: 'run' | 'compensate' },
     call: () => Promise<T>,
   ): Promise<T> {
+    // No tracing SDK registered: every span would be a no-op that records nothing.
+    if (noTracerProvider()) return call();
     const execution = this.info(input.executionId);
     if (execution === undefined) return call();
     const stored = execution.trace;
