@@ -275,13 +275,13 @@ export class GroupCommitter {
   private settle(id: string, revision: number, error: SagaError | undefined): void {
     const list = this.waiters.get(id);
     if (list === undefined) return;
-    const remaining = list.filter((w) => {
-      if (w.revision > revision) return true;
-      if (error === undefined) w.resolve();
+    let remaining: Waiter[] | undefined;
+    for (const w of list) {
+      if (w.revision > revision) (remaining ??= []).push(w);
+      else if (error === undefined) w.resolve();
       else w.reject(error);
-      return false;
-    });
-    if (remaining.length > 0) this.waiters.set(id, remaining);
+    }
+    if (remaining !== undefined) this.waiters.set(id, remaining);
     else this.waiters.delete(id);
   }
 }

@@ -5,7 +5,8 @@ import type { StepActorInput } from '../compile/stepActors.js';
 import { InvalidOperationError, LeaseLostError, SagaError, type StoreError } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import { notifyListeners } from '../events/notifyListeners.js';
-import { attachExecution, liveFieldsOf, telemetryInfoOf, type LiveFields } from './attachExecution.js';
+import { attachExecution, liveFieldsOf, telemetryInfoOf } from './attachExecution.js';
+import type { ExecutionEvents, LiveFields } from './attachExecution.js';
 import { committedEvent } from './committedEvent.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
@@ -62,6 +63,15 @@ export class SagaEngine extends ExecutionReads {
   private readonly passivator: Passivator;
   private readonly ownership: EngineOwnership;
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
+  /** What every live execution reports to: one set of handlers, not new ones per execution. */
+  private readonly executionEvents: ExecutionEvents = {
+    journal: (live, entry) => {
+      live.pendingJournal.push(entry);
+      this.telemetry.onJournal(live.id, live.registered.definition.name, entry);
+    },
+    snapshot: (live, snapshot) => this.onSnapshot(live, snapshot),
+    buildWrite: (live) => this.buildWrite(live),
+  };
   private readonly reloads = new ReloadSchedule((id) => this.reload(id));
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly inspect: SagaEngineOptions['inspect'];
@@ -214,7 +224,7 @@ export class SagaEngine extends ExecutionReads {
         await this.committer.durable(id);
         return this.get(id);
       }
-      return this.settleWaiters.add(id).promise;
+      return this.settleWaiters.wait(id);
     }
     if (this.state !== 'started' || this.refused.has(id)) {
       const view = await this.get(id);
@@ -358,14 +368,7 @@ export class SagaEngine extends ExecutionReads {
   }
 
   private attach(actor: AnyActorRef, registered: RegisteredSaga, fields: LiveFields): void {
-    const execution = attachExecution(actor, registered, fields, {
-      journal: (live, entry) => {
-        live.pendingJournal.push(entry);
-        this.telemetry.onJournal(live.id, registered.definition.name, entry);
-      },
-      snapshot: (live, snapshot) => this.onSnapshot(live, snapshot),
-      buildWrite: (live) => this.buildWrite(live),
-    });
+    const execution = attachExecution(actor, registered, fields, this.executionEvents);
     this.live.set(execution.id, execution);
     actor.start();
   }

@@ -29,6 +29,13 @@ export function liveFieldsOf(stored: StoredExecution): LiveFields {
   };
 }
 
+/** Where a live execution's journal entries and snapshots go, and who builds its writes. @internal */
+export interface ExecutionEvents {
+  journal(execution: LiveExecution, entry: LiveExecution['pendingJournal'][number]): void;
+  snapshot(execution: LiveExecution, snapshot: unknown): void;
+  buildWrite(execution: LiveExecution): ExecutionWrite | undefined;
+}
+
 /**
  * Wraps an actor as a live execution: its journal entries and snapshots go to
  * `on`, then the actor starts (subscribed first: the first snapshot is emitted
@@ -40,11 +47,7 @@ export function attachExecution(
   actor: AnyActorRef,
   registered: RegisteredSaga,
   fields: LiveFields,
-  on: {
-    journal(execution: LiveExecution, entry: LiveExecution['pendingJournal'][number]): void;
-    snapshot(execution: LiveExecution, snapshot: unknown): void;
-    buildWrite(execution: LiveExecution): ExecutionWrite | undefined;
-  },
+  on: ExecutionEvents,
 ): LiveExecution {
   const execution: LiveExecution = {
     id: fields.id,

@@ -33,6 +33,27 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect(await store.journal('nope')).toEqual([]);
     });
 
+    it('should keep what it stored when a caller changes what it wrote or read', async () => {
+      const written = write('e1', 1, 0, 1, { idempotencyKey: 'k1' });
+      await store.commit([written]);
+      (written.journal[0]?.data as { n: number }).n = 7;
+      (written.execution as { status: string }).status = 'Failed';
+      const read = (await store.get('e1')) as { status: string };
+      read.status = 'Completed';
+      const [entry] = (await store.journal('e1')) as { type: string; data: { n: number } }[];
+      if (entry !== undefined) {
+        entry.type = 'SagaFailed';
+        entry.data.n = 8;
+      }
+      const [fed] = await store.feed(0, 10);
+      (fed?.entry.data as { n: number }).n = 9;
+      ((await store.getByIdempotencyKey('k1')) as { revision: number }).revision = 99;
+      ((await store.list()).items[0] as { lastSeq: number }).lastSeq = 99;
+      expect(await store.get('e1')).toMatchObject({ status: 'Running', revision: 1, lastSeq: 1 });
+      expect(await store.journal('e1')).toEqual([expect.objectContaining({ type: 'StepStarted', data: { n: 0 } })]);
+      expect((await store.feed(0, 10))[0]?.entry).toMatchObject({ type: 'StepStarted', data: { n: 0 } });
+    });
+
     it('should update an execution and append to its journal', async () => {
       await store.commit([write('e1', 1, 0, 1)]);
       await store.commit([write('e1', 2, 1, 2, { status: 'Completed' })]);
