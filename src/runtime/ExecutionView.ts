@@ -44,8 +44,10 @@ interface PersistedMachineSnapshot {
 
 /** The top-level state of a state value. */
 export function statusOf(value: StateValue): ExecutionStatus {
-  const top = typeof value === 'string' ? value : Object.keys(value)[0];
-  return (top ?? 'Running') as ExecutionStatus;
+  if (typeof value === 'string') return value as ExecutionStatus;
+  // The first key, without making the array of all of them (this runs several times per transition).
+  for (const top in value) return top as ExecutionStatus;
+  return 'Running';
 }
 
 /** @internal */

@@ -14,11 +14,6 @@ interface Waiter {
  */
 export type WriteBuilder = () => ExecutionWrite | undefined;
 
-interface Pending {
-  readonly revision: number;
-  readonly build: WriteBuilder;
-}
-
 /** What the committer tells the engine about each batch. */
 export interface CommitHandlers {
   /** These writes are durable. */
@@ -72,7 +67,8 @@ const MAX_IN_FLIGHT = 2;
  * @internal
  */
 export class GroupCommitter {
-  private pending = new Map<string, Pending>();
+  /** What to build at the next flush, by execution; the revision it reaches is its queuedRevision. */
+  private pending = new Map<string, WriteBuilder>();
   private readonly queuedRevision = new Map<string, number>();
   private readonly durableRevision = new Map<string, number>();
   private readonly waiters = new Map<string, Waiter[]>();
@@ -102,7 +98,7 @@ export class GroupCommitter {
   /** Marks an execution changed up to `revision`; `build` makes its write at flush time. */
   enqueue(id: string, revision: number, build: WriteBuilder): void {
     const joins = !this.pending.has(id);
-    this.pending.set(id, { revision, build });
+    this.pending.set(id, build);
     this.queuedRevision.set(id, revision);
     if (this.windowMs > 0) {
       const previous = this.lastQueued.get(id);
@@ -218,7 +214,7 @@ export class GroupCommitter {
     }
     const batch: ExecutionWrite[] = [];
     const unwritable: { id: string; error: StoreError }[] = [];
-    for (const [id, { revision, build }] of taken) {
+    for (const [id, build] of taken) {
       let write: ExecutionWrite | undefined;
       try {
         write = build();
@@ -228,7 +224,8 @@ export class GroupCommitter {
         unwritable.push({ id, error: new StoreError(message, { executionId: id, cause }) });
         continue;
       }
-      if (write === undefined) this.markDurable(id, revision);
+      // Nothing changed since the last write: what was queued is durable already.
+      if (write === undefined) this.markDurable(id, this.queuedRevision.get(id) ?? 0);
       else batch.push(write);
     }
     for (const { id, error } of unwritable) {
@@ -278,13 +275,13 @@ export class GroupCommitter {
   private settle(id: string, revision: number, error: SagaError | undefined): void {
     const list = this.waiters.get(id);
     if (list === undefined) return;
-    const remaining = list.filter((w) => {
-      if (w.revision > revision) return true;
-      if (error === undefined) w.resolve();
+    let remaining: Waiter[] | undefined;
+    for (const w of list) {
+      if (w.revision > revision) (remaining ??= []).push(w);
+      else if (error === undefined) w.resolve();
       else w.reject(error);
-      return false;
-    });
-    if (remaining.length > 0) this.waiters.set(id, remaining);
+    }
+    if (remaining !== undefined) this.waiters.set(id, remaining);
     else this.waiters.delete(id);
   }
 }

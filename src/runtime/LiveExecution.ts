@@ -2,6 +2,7 @@ import type { AnyActorRef } from 'xstate';
 import type { JournalRecord } from '../events/JournalEntry.js';
 import type { CommandOutcome } from '../store/InboxCommand.js';
 import type { OutboxMessage } from '../store/OutboxMessage.js';
+import type { ExecutionWrite } from '../store/SagaStore.js';
 import type { RegisteredSaga } from './SagaRegistry.js';
 
 /**
@@ -29,9 +30,12 @@ export interface LiveExecution {
   /** The newest inbox command id applied or refused in memory (commands apply in id order). */
   lastCommandId: number;
   lastSnapshot: unknown;
+  /** The snapshot JSON of the last write (or of the stored row it was resumed from). */
   lastJson: string | undefined;
   /** What the last write said about parking, so a change of it alone is written too. */
   lastParked: boolean;
   lastWakeAt: number | null;
   unsubscribe: () => void;
+  /** Builds its next write from all that happened since the last one (made once, called at each flush). */
+  readonly buildWrite: () => ExecutionWrite | undefined;
 }

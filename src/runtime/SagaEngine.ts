@@ -5,7 +5,8 @@ import type { StepActorInput } from '../compile/stepActors.js';
 import { InvalidOperationError, LeaseLostError, SagaError, type StoreError } from '../definition/errors.js';
 import type { AnySagaDefinition, ExecutionId, InputFrom, ResultsFrom } from '../definition/types.js';
 import { notifyListeners } from '../events/notifyListeners.js';
-import { attachExecution, liveFieldsOf, telemetryInfoOf, type LiveFields } from './attachExecution.js';
+import { attachExecution, liveFieldsOf, telemetryInfoOf } from './attachExecution.js';
+import type { ExecutionEvents, LiveFields } from './attachExecution.js';
 import { committedEvent } from './committedEvent.js';
 import type { SagaLifecycleListener } from '../events/SagaLifecycleEvent.js';
 import { memoryStore } from '../store/memoryStore.js';
@@ -27,14 +28,14 @@ import type { LiveExecution } from './LiveExecution.js';
 import { ReloadSchedule } from './ReloadSchedule.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
-import { notHeldError, notStartedError } from './operationRefusals.js';
+import { notHeld, notHeldError, notStartedError } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
 import { Passivator } from './Passivator.js';
 import { RemoteSteps, type RemoteStepsPort } from './RemoteSteps.js';
 import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
 import { SettleWaiters } from './SettleWaiters.js';
 import { settledViews } from './settledReads.js';
-import { checkedInput, checkSameStart, StartClaims, storedInput, type StartRequest } from './startRequest.js';
+import { checkedInput, existingStart, StartClaims, type StartRequest } from './startRequest.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
 export type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
@@ -63,6 +64,15 @@ export class SagaEngine extends ExecutionReads {
   private readonly passivator: Passivator;
   private readonly ownership: EngineOwnership;
   private readonly committedStates = new WeakMap<ExecutionWrite, StateValue>();
+  /** What every live execution reports to: one set of handlers, not new ones per execution. */
+  private readonly executionEvents: ExecutionEvents = {
+    journal: (live, entry) => {
+      live.pendingJournal.push(entry);
+      this.telemetry.onJournal(live.id, live.registered.definition.name, entry);
+    },
+    snapshot: (live, snapshot) => this.onSnapshot(live, snapshot),
+    buildWrite: (live) => this.buildWrite(live),
+  };
   private readonly reloads = new ReloadSchedule((id) => this.reload(id));
   private state: 'new' | 'started' | 'stopped' = 'new';
   private readonly inspect: SagaEngineOptions['inspect'];
@@ -187,13 +197,17 @@ export class SagaEngine extends ExecutionReads {
     checkExecuteOptions(options);
     const registered = this.registry.forCall(saga);
     const raw = checkedInput(registered.definition, input);
+    // A fresh random id names no execution yet, here or in the store: nothing to look up or claim.
+    if (options.executionId === undefined && options.idempotencyKey === undefined) {
+      return this.startNew(registered, randomUUID(), raw, options);
+    }
     const request: StartRequest = {
       saga: registered.definition.name,
       input: raw,
       executionId: options.executionId ?? randomUUID(),
       idempotencyKey: options.idempotencyKey,
     };
-    return this.claims.claim(request, () => this.startNew(registered, request, raw, options));
+    return this.claims.claim(request, () => this.startNew(registered, request.executionId, raw, options, request));
   }
 
   /** Resolves when the execution is Completed, Compensated or Failed (Failed waits for a person). */
@@ -210,7 +224,7 @@ export class SagaEngine extends ExecutionReads {
         await this.committer.durable(id);
         return this.get(id);
       }
-      return this.settleWaiters.add(id).promise;
+      return this.settleWaiters.wait(id);
     }
     if (this.state !== 'started' || this.refused.has(id)) {
       const view = await this.get(id);
@@ -293,18 +307,16 @@ export class SagaEngine extends ExecutionReads {
     await this.store.close();
   }
 
+  /** Starts an execution; with a `request` (a caller-given id or key), returns the one it names if there is one. */
   private async startNew(
     registered: RegisteredSaga,
-    request: StartRequest,
+    id: string,
     input: unknown,
     options: ExecuteOptions,
+    request?: StartRequest,
   ): Promise<ExecuteResult> {
-    const id = request.executionId;
-    const existing = await this.findExisting(id, options.idempotencyKey);
-    if (existing !== undefined) {
-      checkSameStart(request, { id: existing.id, saga: existing.saga, input: storedInput(existing) });
-      return { id: existing.id, existing: true };
-    }
+    const existing = request && (await existingStart(this.store, request, this.live.has(id)));
+    if (existing !== undefined) return existing;
     const deadlineMs = options.deadlineMs ?? registered.definition.deadlineMs;
     const { name, version } = registered.definition;
     const actor = createActor(registered.machine, {
@@ -332,12 +344,6 @@ export class SagaEngine extends ExecutionReads {
     return { id, existing: false };
   }
 
-  private async findExisting(id: string, key: string | undefined): Promise<StoredExecution | undefined> {
-    const live = this.live.get(id);
-    if (live !== undefined) return this.store.get(id);
-    return (await this.store.get(id)) ?? (key === undefined ? undefined : await this.store.getByIdempotencyKey(key));
-  }
-
   /** Why an operation on an execution that is not in memory is refused before it is queued. */
   private refusalOf(stored: StoredExecution): SagaError | undefined {
     if (FINAL_STATUSES.includes(stored.status) || this.refused.has(stored.id)) {
@@ -362,13 +368,7 @@ export class SagaEngine extends ExecutionReads {
   }
 
   private attach(actor: AnyActorRef, registered: RegisteredSaga, fields: LiveFields): void {
-    const execution = attachExecution(actor, registered, fields, {
-      journal: (live, entry) => {
-        live.pendingJournal.push(entry);
-        this.telemetry.onJournal(live.id, registered.definition.name, entry);
-      },
-      snapshot: (live, snapshot) => this.onSnapshot(live, snapshot),
-    });
+    const execution = attachExecution(actor, registered, fields, this.executionEvents);
     this.live.set(execution.id, execution);
     actor.start();
   }
@@ -382,13 +382,14 @@ export class SagaEngine extends ExecutionReads {
   /** Queues the execution's next write. */
   private touch(execution: LiveExecution): void {
     execution.revision += 1;
-    this.committer.enqueue(execution.id, execution.revision, () => this.buildWrite(execution));
+    this.committer.enqueue(execution.id, execution.revision, execution.buildWrite);
   }
 
   /** Serialises an execution once per flush, however often it moved in the tick. */
   private buildWrite(execution: LiveExecution): ExecutionWrite | undefined {
     const built = buildExecutionWrite(execution, this.passivation.thresholdMs);
-    if (built !== undefined) this.committedStates.set(built.write, built.state);
+    // Only listeners read the committed state (a listener added in between gets the status instead).
+    if (built !== undefined && this.listeners.size > 0) this.committedStates.set(built.write, built.state);
     return built?.write;
   }
 
@@ -469,7 +470,6 @@ export class SagaEngine extends ExecutionReads {
 
   /** Before any effect: its state is durable and this engine's lease is current. Gives the fence it holds. */
   private async beforeEffect(input: StepActorInput): Promise<number> {
-    const notHeld = () => new InvalidOperationError('The execution is no longer held by this engine');
     if (!this.live.has(input.executionId)) throw notHeld();
     await this.committer.durable(input.executionId);
     if (this.ownership.shared) await this.ownership.confirmed();

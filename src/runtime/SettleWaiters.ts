@@ -15,6 +15,11 @@ export class SettleWaiters {
   private readonly byId = new Map<string, Set<Waiter>>();
   private rechecking = false;
 
+  /** A promise for the execution's settled view. */
+  wait(id: string): Promise<ExecutionView> {
+    return new Promise<ExecutionView>((resolve, reject) => this.insert(id, { resolve, reject }));
+  }
+
   /** A promise for the execution's settled view, and a function that withdraws it with a view already known. */
   add(id: string): {
     promise: Promise<ExecutionView>;
@@ -26,9 +31,7 @@ export class SettleWaiters {
       waiter = { resolve, reject };
     });
     const added = waiter as Waiter;
-    const set = this.byId.get(id) ?? new Set<Waiter>();
-    set.add(added);
-    this.byId.set(id, set);
+    this.insert(id, added);
     return {
       promise,
       settleWith: (view) => {
@@ -96,6 +99,12 @@ export class SettleWaiters {
 
   rejectAll(error: (id: string) => unknown): void {
     for (const id of [...this.byId.keys()]) this.reject(id, error(id));
+  }
+
+  private insert(id: string, waiter: Waiter): void {
+    const set = this.byId.get(id);
+    if (set === undefined) this.byId.set(id, new Set([waiter]));
+    else set.add(waiter);
   }
 
   private remove(id: string, waiter: Waiter): void {

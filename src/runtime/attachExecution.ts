@@ -1,7 +1,7 @@
 import type { AnyActorRef, StateValue } from 'xstate';
 import type { SagaContext } from '../compile/sagaContext.js';
 import type { ExecutionTelemetryInfo } from '../telemetry/SagaTelemetry.js';
-import type { StoredExecution } from '../store/SagaStore.js';
+import type { ExecutionWrite, StoredExecution } from '../store/SagaStore.js';
 import { statusOf } from './ExecutionView.js';
 import type { LiveExecution } from './LiveExecution.js';
 import type { RegisteredSaga } from './SagaRegistry.js';
@@ -11,6 +11,8 @@ export type LiveFields = Pick<
   LiveExecution,
   'id' | 'createdAt' | 'idempotencyKey' | 'revision' | 'lastSeq' | 'fence' | 'lastJson' | 'lastParked' | 'lastWakeAt'
 >;
+
+const noop = (): void => undefined;
 
 /** The fields of an execution resumed from its last durable state. @internal */
 export function liveFieldsOf(stored: StoredExecution): LiveFields {
@@ -27,6 +29,13 @@ export function liveFieldsOf(stored: StoredExecution): LiveFields {
   };
 }
 
+/** Where a live execution's journal entries and snapshots go, and who builds its writes. @internal */
+export interface ExecutionEvents {
+  journal(execution: LiveExecution, entry: LiveExecution['pendingJournal'][number]): void;
+  snapshot(execution: LiveExecution, snapshot: unknown): void;
+  buildWrite(execution: LiveExecution): ExecutionWrite | undefined;
+}
+
 /**
  * Wraps an actor as a live execution: its journal entries and snapshots go to
  * `on`, then the actor starts (subscribed first: the first snapshot is emitted
@@ -38,13 +47,18 @@ export function attachExecution(
   actor: AnyActorRef,
   registered: RegisteredSaga,
   fields: LiveFields,
-  on: {
-    journal(execution: LiveExecution, entry: LiveExecution['pendingJournal'][number]): void;
-    snapshot(execution: LiveExecution, snapshot: unknown): void;
-  },
+  on: ExecutionEvents,
 ): LiveExecution {
   const execution: LiveExecution = {
-    ...fields,
+    id: fields.id,
+    createdAt: fields.createdAt,
+    idempotencyKey: fields.idempotencyKey,
+    revision: fields.revision,
+    lastSeq: fields.lastSeq,
+    fence: fields.fence,
+    lastJson: fields.lastJson,
+    lastParked: fields.lastParked,
+    lastWakeAt: fields.lastWakeAt,
     registered,
     actor,
     pendingJournal: [],
@@ -52,7 +66,8 @@ export function attachExecution(
     pendingOutbox: [],
     lastCommandId: 0,
     lastSnapshot: undefined,
-    unsubscribe: () => undefined,
+    unsubscribe: noop,
+    buildWrite: () => on.buildWrite(execution),
   };
   const journal = actor.on('journal', (emitted: { entry: LiveExecution['pendingJournal'][number] }) =>
     on.journal(execution, emitted.entry),

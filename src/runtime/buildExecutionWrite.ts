@@ -49,30 +49,35 @@ export function buildExecutionWrite(
   for (const record of journal) (record as { seq: number }).seq = ++execution.lastSeq;
   execution.pendingJournal = [];
   const commands = execution.pendingCommands;
-  execution.pendingCommands = [];
+  if (commands.length > 0) execution.pendingCommands = [];
   const outbox = execution.pendingOutbox;
-  execution.pendingOutbox = [];
+  if (outbox.length > 0) execution.pendingOutbox = [];
   const { definition } = execution.registered;
-  const write: ExecutionWrite = {
-    execution: {
-      id: execution.id,
-      saga: definition.name,
-      version: definition.version,
-      definitionHash: definition.hash,
-      status,
-      snapshot: json,
-      revision: execution.revision,
-      lastSeq: execution.lastSeq,
-      idempotencyKey: execution.idempotencyKey,
-      createdAt: execution.createdAt,
-      updatedAt: now,
-      wakeAt: rest.wakeAt,
-      parked,
-      fence: execution.fence,
-    },
-    journal,
-    ...(commands.length > 0 ? { commands } : {}),
-    ...(outbox.length > 0 ? { outbox } : {}),
+  const stored: ExecutionWrite['execution'] = {
+    id: execution.id,
+    saga: definition.name,
+    version: definition.version,
+    definitionHash: definition.hash,
+    status,
+    snapshot: json,
+    revision: execution.revision,
+    lastSeq: execution.lastSeq,
+    idempotencyKey: execution.idempotencyKey,
+    createdAt: execution.createdAt,
+    updatedAt: now,
+    wakeAt: rest.wakeAt,
+    parked,
+    fence: execution.fence,
   };
+  // Commands and outbox messages are rare: most writes are the two fields alone.
+  const write: ExecutionWrite =
+    commands.length === 0 && outbox.length === 0
+      ? { execution: stored, journal }
+      : {
+          execution: stored,
+          journal,
+          ...(commands.length > 0 ? { commands } : {}),
+          ...(outbox.length > 0 ? { outbox } : {}),
+        };
   return { write, state: snapshot.value };
 }

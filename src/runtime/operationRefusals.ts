@@ -71,3 +71,8 @@ export function notStartedError(state: 'new' | 'started' | 'stopped'): SagaError
     state === 'new' ? 'Call engine.start() before using the engine' : 'The engine is stopped',
   );
 }
+
+/** An effect about to start for an execution this engine no longer holds. @internal */
+export function notHeld(): SagaError {
+  return new InvalidOperationError('The execution is no longer held by this engine');
+}

@@ -14,6 +14,14 @@ export interface Rest {
 // Invoked timer actors by id prefix, and the context key of their due time (see compile/runningStates.ts).
 const TIMER_PREFIXES = ['timeout.', 'backoff.', 'compensation-backoff.'] as const;
 
+/** The context key of a timer child's due time (`timeout.charge` → `timeout:charge`), or undefined for another child. */
+function timerKeyOf(childId: string): string | undefined {
+  for (const prefix of TIMER_PREFIXES) {
+    if (childId.startsWith(prefix)) return `${prefix.slice(0, -1)}:${childId.slice(prefix.length)}`;
+  }
+  return undefined;
+}
+
 /**
  * Reads an execution's rest from its live snapshot: the invoked children say what is
  * armed right now, so a due time left in context by a state that was exited never
@@ -28,22 +36,23 @@ export function restOf(snapshot: {
 }): Rest {
   let wakeAt: number | null = null;
   let moving = false;
-  const earliest = (due: number | null | undefined): void => {
-    if (due !== null && due !== undefined && (wakeAt === null || due < wakeAt)) wakeAt = due;
-  };
   for (const id in snapshot.children) {
     if (snapshot.children[id] === undefined) continue;
+    let due: number | null | undefined;
     if (id === 'deadline') {
       // Past the pivot the deadline changes nothing, so it wakes nothing.
-      if (snapshot.context.deadlineAt !== null && snapshot.can({ type: DEADLINE_EVENT })) {
-        earliest(snapshot.context.deadlineAt);
+      if (snapshot.context.deadlineAt === null || !snapshot.can({ type: DEADLINE_EVENT })) continue;
+      due = snapshot.context.deadlineAt;
+    } else {
+      const timer = timerKeyOf(id);
+      // Anything that is not a timer (a step, a compensation, or a child we do not know) is work in flight.
+      if (timer === undefined) {
+        moving = true;
+        continue;
       }
-      continue;
+      due = snapshot.context.timers[timer];
     }
-    const prefix = TIMER_PREFIXES.find((p) => id.startsWith(p));
-    // Anything that is not a timer (a step, a compensation, or a child we do not know) is work in flight.
-    if (prefix === undefined) moving = true;
-    else earliest(snapshot.context.timers[`${prefix.slice(0, -1)}:${id.slice(prefix.length)}`]);
+    if (due !== null && due !== undefined && (wakeAt === null || due < wakeAt)) wakeAt = due;
   }
   // A step in flight keeps its timeout's due time too: past it, with nothing moving the
   // execution, the store lists it as stuck (ListQuery.overdueBefore).

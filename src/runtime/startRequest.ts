@@ -1,6 +1,6 @@
 import { InvalidOperationError, SagaInputError } from '../definition/errors.js';
 import type { AnySagaDefinition } from '../definition/types.js';
-import type { StoredExecution } from '../store/SagaStore.js';
+import type { SagaStore, StoredExecution } from '../store/SagaStore.js';
 import { copyPlainJson } from './boundaryValues.js';
 import type { ExecuteResult } from './SagaEngineOptions.js';
 
@@ -51,6 +51,26 @@ export function checkSameStart(request: StartRequest, existing: { id: string; sa
       { executionId: existing.id },
     );
   }
+}
+
+/**
+ * The execution a start with a caller-given id or key names, if it exists (refused
+ * when the start asked for another saga or input), else undefined.
+ *
+ * @internal
+ */
+export async function existingStart(
+  store: SagaStore,
+  request: StartRequest,
+  live: boolean,
+): Promise<ExecuteResult | undefined> {
+  const { executionId: id, idempotencyKey: key } = request;
+  const existing = live
+    ? await store.get(id)
+    : ((await store.get(id)) ?? (key === undefined ? undefined : await store.getByIdempotencyKey(key)));
+  if (existing === undefined) return undefined;
+  checkSameStart(request, { id: existing.id, saga: existing.saga, input: storedInput(existing) });
+  return { id: existing.id, existing: true };
 }
 
 /** The raw input an execution was started with. @internal */

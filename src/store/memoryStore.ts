@@ -21,9 +21,14 @@ import {
 class MemoryStore implements SagaStore {
   private readonly executions = new Map<string, StoredExecution>();
   private readonly byKey = new Map<string, string>();
-  private readonly journals = new Map<string, JournalEntry[]>();
-  /** Every committed entry in commit order; an entry's position is its index + 1. */
-  private readonly feedEntries: FeedEntry[] = [];
+  /**
+   * Each execution's journal entries as JSON, in seq order (seqs have no gap: entry seq is
+   * at index seq - 1). Kept as text, so no caller that changes what it wrote or read
+   * changes the store, and the garbage collector has one string to keep, not an object tree.
+   */
+  private readonly journals = new Map<string, string[]>();
+  /** Every committed entry in commit order, as the feed gives it; an entry's position is its index + 1. */
+  private readonly feedEntries: { readonly executionId: string; readonly saga: string; readonly json: string }[] = [];
   /** Every command ever appended, by id (ids are positions + 1). */
   private readonly commands: SettledCommand[] = [];
   private readonly pendingByExecution = new Map<string, InboxCommand[]>();
@@ -69,20 +74,17 @@ class MemoryStore implements SagaStore {
         execution.parked && waiting !== undefined && (execution.wakeAt === null || execution.wakeAt > waiting.at)
           ? waiting.at
           : execution.wakeAt;
-      this.executions.set(execution.id, wakeAt === execution.wakeAt ? execution : { ...execution, wakeAt });
+      // A copy: the writer may reuse or change its objects once the commit resolved.
+      this.executions.set(execution.id, { ...execution, wakeAt });
       if (execution.parked && !FINAL_STATUSES.includes(execution.status)) this.parked.add(execution.id);
       else this.parked.delete(execution.id);
       if (execution.idempotencyKey !== null) this.byKey.set(execution.idempotencyKey, execution.id);
-      const entries = this.journals.get(execution.id) ?? [];
-      entries.push(...journal);
-      this.journals.set(execution.id, entries);
+      let entries = this.journals.get(execution.id);
+      if (entries === undefined) this.journals.set(execution.id, (entries = []));
       for (const entry of journal) {
-        this.feedEntries.push({
-          position: this.feedEntries.length + 1,
-          executionId: execution.id,
-          saga: execution.saga,
-          entry,
-        });
+        const json = JSON.stringify(entry);
+        entries.push(json);
+        this.feedEntries.push({ executionId: execution.id, saga: execution.saga, json });
       }
     }
     return { lost };
@@ -90,13 +92,13 @@ class MemoryStore implements SagaStore {
 
   async get(id: string): Promise<StoredExecution | undefined> {
     this.assertOpen();
-    return this.executions.get(id);
+    return copyOf(this.executions.get(id));
   }
 
   async getByIdempotencyKey(key: string): Promise<StoredExecution | undefined> {
     this.assertOpen();
     const id = this.byKey.get(key);
-    return id === undefined ? undefined : this.executions.get(id);
+    return id === undefined ? undefined : copyOf(this.executions.get(id));
   }
 
   async list(query: ListQuery = {}): Promise<ListPage> {
@@ -124,7 +126,7 @@ class MemoryStore implements SagaStore {
             (e.createdAt === after.createdAt && e.id < after.id)),
       )
       .sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-    const items = matching.slice(0, limit);
+    const items = matching.slice(0, limit).map((e) => ({ ...e }));
     const last = items.at(-1);
     const nextCursor = matching.length > limit && last !== undefined ? encodeCursor(last) : null;
     return { items, nextCursor };
@@ -137,7 +139,7 @@ class MemoryStore implements SagaStore {
       .map((e) => {
         const taken = { ...e, fence: e.fence + 1 };
         this.executions.set(e.id, taken);
-        return taken;
+        return { ...taken };
       });
   }
 
@@ -153,7 +155,7 @@ class MemoryStore implements SagaStore {
       const held = { ...execution, parked: false, fence: execution.fence + 1 };
       this.executions.set(execution.id, held);
       this.parked.delete(execution.id);
-      return { execution: held, commands: [...(this.pendingByExecution.get(execution.id) ?? [])] };
+      return { execution: { ...held }, commands: structuredClone(this.pendingByExecution.get(execution.id) ?? []) };
     });
     let nextWakeAt: number | null = null;
     for (const e of parked) {
@@ -181,23 +183,24 @@ class MemoryStore implements SagaStore {
       if (execution.parked && (execution.wakeAt === null || execution.wakeAt > at)) {
         this.executions.set(executionId, { ...execution, wakeAt: at });
       }
-      return command;
+      return structuredClone(command);
     });
   }
 
   async pendingCommands(executionId: string): Promise<InboxCommand[]> {
     this.assertOpen();
-    return [...(this.pendingByExecution.get(executionId) ?? [])];
+    return structuredClone(this.pendingByExecution.get(executionId) ?? []);
   }
 
   async getCommand(id: number): Promise<SettledCommand | undefined> {
     this.assertOpen();
-    return Number.isInteger(id) ? this.commands[id - 1] : undefined;
+    const command = Number.isInteger(id) ? this.commands[id - 1] : undefined;
+    return command === undefined ? undefined : structuredClone(command);
   }
 
   async outbox(limit: number): Promise<OutboxMessage[]> {
     this.assertOpen();
-    return [...this.outboxById.values()].slice(0, limit);
+    return structuredClone([...this.outboxById.values()].slice(0, limit));
   }
 
   async deleteOutbox(ids: readonly string[]): Promise<void> {
@@ -217,7 +220,13 @@ class MemoryStore implements SagaStore {
 
   async feed(afterPosition: number, limit: number): Promise<FeedEntry[]> {
     this.assertOpen();
-    return this.feedEntries.slice(Math.max(0, afterPosition), Math.max(0, afterPosition) + limit);
+    const from = Math.max(0, afterPosition);
+    return this.feedEntries.slice(from, from + limit).map(({ executionId, saga, json }, i) => ({
+      position: from + i + 1,
+      executionId,
+      saga,
+      entry: JSON.parse(json) as JournalEntry,
+    }));
   }
 
   async feedEnd(): Promise<number> {
@@ -227,7 +236,10 @@ class MemoryStore implements SagaStore {
 
   async journal(id: string, afterSeq = 0): Promise<JournalEntry[]> {
     this.assertOpen();
-    return (this.journals.get(id) ?? []).filter((e) => e.seq > afterSeq);
+    if (Number.isNaN(afterSeq)) return [];
+    // Seqs have no gap: the entry after `afterSeq` is at index floor(afterSeq).
+    const from = Math.max(0, Math.floor(afterSeq));
+    return (this.journals.get(id) ?? []).slice(from).map((json) => JSON.parse(json) as JournalEntry);
   }
 
   async close(): Promise<void> {
@@ -238,6 +250,11 @@ class MemoryStore implements SagaStore {
   private assertOpen(): void {
     if (this.closed) throw new StoreError('The memory store is closed');
   }
+}
+
+/** A copy to hand out: every field of a stored execution is a string, number, boolean or null. */
+function copyOf(stored: StoredExecution | undefined): StoredExecution | undefined {
+  return stored === undefined ? undefined : { ...stored };
 }
 
 /**

@@ -3,7 +3,6 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { StoreError } from '../definition/errors.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
-import { checkWrites, type StoredCommandState } from './checkWrites.js';
 import type { CommandBody, InboxCommand, SettledCommand } from './InboxCommand.js';
 import {
   toCommand,
@@ -23,7 +22,6 @@ import type {
   CommitResult,
   ClaimResult,
   EngineInfo,
-  ExecutionStatus,
   ExecutionWrite,
   FeedEntry,
   ListPage,
@@ -32,6 +30,7 @@ import type {
   StatusCount,
   StoredExecution,
 } from './SagaStore.js';
+import { HeldPositions, writeBatch } from './sqliteCommit.js';
 import { SqliteCommitThread, type CommitThreadData } from './SqliteCommitThread.js';
 import { readLockHolder, SqliteEngineLock, type LockHolder } from './sqliteLock.js';
 import { SQLITE_MIGRATIONS } from './sqliteSchema.js';
@@ -75,15 +74,6 @@ export interface SqliteSagaStore extends SagaStore {
   announce(address: string): void;
 }
 
-interface PositionRow {
-  revision: number;
-  lastSeq: number;
-  status: ExecutionStatus;
-  parked: number;
-  wakeAt: number | null;
-  fence: number;
-}
-
 interface FeedRow {
   position: number;
   execution_id: string;
@@ -95,6 +85,8 @@ class SqliteStore implements SqliteSagaStore {
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   private lock: SqliteEngineLock | undefined;
   private thread: SqliteCommitThread | undefined;
+  /** Kept when this connection is the file's one writer (see HeldPositions). */
+  private held: HeldPositions | undefined;
 
   /** With `holder`, this is the commit thread's store: it checks that holder's lock and never takes it. */
   constructor(
@@ -118,6 +110,8 @@ class SqliteStore implements SqliteSagaStore {
     }
     this.db = db;
     this.statements = this.guard('prepare statements', () => this.prepare(db));
+    const soleWriter = this.lock !== undefined && this.holder === undefined && this.options.commitThread !== true;
+    this.held = soleWriter ? new HeldPositions() : undefined;
     if (this.lock !== undefined && this.holder === undefined && this.options.commitThread === true) {
       this.thread = SqliteCommitThread.for({
         path: this.path,
@@ -149,87 +143,17 @@ class SqliteStore implements SqliteSagaStore {
     // IMMEDIATE: take the write lock first, waiting busy_timeout for another process that holds it
     // (one opening the file, or taking over a stale lock). A deferred transaction reads first and
     // then cannot upgrade to a writer: SQLite fails that at once with SQLITE_BUSY, without waiting.
-    return this.guard('commit', () =>
-      db
-        .transaction((): CommitResult => {
+    const held = this.held;
+    return this.guard('commit', () => {
+      const { result, written } = db
+        .transaction(() => {
           lock.assertHeld();
-          // What the checks read is kept, so each write touches only the columns (and indexes) it changes.
-          const stored = new Map<string, PositionRow | undefined>();
-          const { writes, lost } = checkWrites(
-            batch,
-            (id) => {
-              if (!stored.has(id)) stored.set(id, statements.position.get(id) as PositionRow | undefined);
-              return stored.get(id);
-            },
-            (key) => (statements.idForKey.get(key) as { id: string } | undefined)?.id,
-            (id) => {
-              const row = statements.commandState.get(id) as { executionId: string; state: string } | undefined;
-              return row === undefined
-                ? undefined
-                : ({ executionId: row.executionId, pending: row.state === 'pending' } satisfies StoredCommandState);
-            },
-          );
-          for (const { execution: e, journal, commands, outbox } of writes) {
-            const before = stored.get(e.id);
-            const parked = e.parked ? 1 : 0;
-            if (before === undefined) {
-              statements.insert.run(
-                e.id,
-                e.saga,
-                e.version,
-                e.definitionHash,
-                e.status,
-                e.snapshot,
-                e.revision,
-                e.lastSeq,
-                e.idempotencyKey,
-                e.createdAt,
-                e.updatedAt,
-                e.wakeAt,
-                parked,
-                e.fence,
-              );
-            } else if (before.status === e.status && before.parked === parked && before.wakeAt === e.wakeAt) {
-              statements.updateState.run(e.snapshot, e.revision, e.lastSeq, e.updatedAt, e.id);
-            } else {
-              statements.update.run(e.status, e.snapshot, e.revision, e.lastSeq, e.updatedAt, e.wakeAt, parked, e.id);
-            }
-            stored.set(e.id, {
-              revision: e.revision,
-              lastSeq: e.lastSeq,
-              status: e.status,
-              parked,
-              wakeAt: e.wakeAt,
-              fence: e.fence,
-            });
-            for (const { id, refusal } of commands ?? []) {
-              statements.settleCommand.run(
-                refusal === undefined ? 'applied' : 'refused',
-                refusal === undefined ? null : JSON.stringify(refusal),
-                id,
-              );
-            }
-            for (const m of outbox ?? []) {
-              statements.addOutbox.run(m.id, m.executionId, m.subject, m.body, JSON.stringify(m.headers), m.createdAt);
-            }
-            // A command appended while the execution was leaving memory keeps it due.
-            if (e.parked) statements.wakeForPending.run({ id: e.id });
-            for (const entry of journal) {
-              statements.append.run(
-                e.id,
-                entry.seq,
-                entry.at,
-                entry.type,
-                entry.step ?? null,
-                entry.attempt ?? null,
-                entry.data === undefined ? null : JSON.stringify(entry.data),
-              );
-            }
-          }
-          return { lost };
+          return writeBatch(statements, held, batch);
         })
-        .immediate(),
-    );
+        .immediate();
+      held?.committed(written);
+      return result;
+    });
   }
 
   async get(id: string): Promise<StoredExecution | undefined> {
@@ -311,6 +235,8 @@ class SqliteStore implements SqliteSagaStore {
       db
         .transaction(() => {
           lock.assertHeld();
+          // Every fence changes: read each row again at its next commit.
+          this.held?.clear();
           return statements.takeOverHeld.all() as ExecutionRow[];
         })
         .immediate(),
@@ -329,6 +255,7 @@ class SqliteStore implements SqliteSagaStore {
           const rows = statements.due.all(now, Math.max(0, limit)) as ExecutionRow[];
           const claimed = rows.map((row) => {
             statements.unpark.run(row.id);
+            this.held?.forget([row.id]);
             const commands = (statements.pending.all(row.id) as InboxRow[]).map(toCommand);
             return { execution: { ...toExecution(row), parked: false, fence: row.fence + 1 }, commands };
           });
@@ -352,6 +279,7 @@ class SqliteStore implements SqliteSagaStore {
           return commands.map(({ executionId, body, at }): InboxCommand | undefined => {
             const found = statements.unfinishedStatus.get(executionId) as { id: string } | undefined;
             if (found === undefined) return undefined;
+            this.held?.forget([executionId]);
             const json = JSON.stringify(body);
             const id = Number(statements.appendCommand.run(executionId, json, at).lastInsertRowid);
             statements.wake.run({ at, id: executionId });
@@ -425,6 +353,7 @@ class SqliteStore implements SqliteSagaStore {
     this.db = undefined;
     this.statements = undefined;
     this.thread = undefined;
+    this.held = undefined;
     if (db === undefined) return;
     await thread?.close();
     if (this.lock !== undefined && this.holder === undefined) {

@@ -1,6 +1,7 @@
 import {
   context,
   metrics,
+  ProxyTracerProvider,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -26,6 +27,23 @@ export interface ExecutionTelemetryInfo {
 }
 
 const TRACER = 'sagachart';
+
+/** The no-op provider @opentelemetry/api delegates to while no SDK is registered. */
+const NOOP_TRACER_PROVIDER = new ProxyTracerProvider().getDelegate();
+
+/** True while no tracing SDK is registered (spans are then no-ops that record nothing). */
+function noTracerProvider(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegate() === NOOP_TRACER_PROVIDER;
+}
+
+/** Journal entries that end no span and count in no metric: the most frequent ones, skipped first. */
+const NOT_RECORDED: ReadonlySet<string> = new Set([
+  'SagaStarted',
+  'StepStarted',
+  'CompensationStarted',
+  'EventReceived',
+]);
 
 /**
  * Spans and metrics through @opentelemetry/api only: the application picks the
@@ -77,6 +95,8 @@ export class SagaTelemetry {
     input: { executionId: string; step: string; attempt: number; kind: 'run' | 'compensate' },
     call: () => Promise<T>,
   ): Promise<T> {
+    // No tracing SDK registered: every span would be a no-op that records nothing.
+    if (noTracerProvider()) return call();
     const execution = this.info(input.executionId);
     if (execution === undefined) return call();
     const stored = execution.trace;
@@ -115,12 +135,15 @@ export class SagaTelemetry {
 
   /** Ends spans and records metrics as the chart emits its journal entries. */
   onJournal(executionId: string, sagaName: string, entry: JournalRecord): void {
+    if (NOT_RECORDED.has(entry.type)) return;
     const saga = { 'saga.name': sagaName };
     const step = entry.step ?? '';
     const data = (entry.data ?? {}) as { name?: string; message?: string; delayMs?: number; compensation?: boolean };
     switch (entry.type) {
       case 'StepCompleted':
       case 'StepFailed':
+        // No span open (no tracing SDK recording): nothing to end or time.
+        if (this.spans.size === 0) break;
         this.endSpan(
           executionId,
           'run',

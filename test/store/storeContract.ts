@@ -33,6 +33,27 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect(await store.journal('nope')).toEqual([]);
     });
 
+    it('should keep what it stored when a caller changes what it wrote or read', async () => {
+      const written = write('e1', 1, 0, 1, { idempotencyKey: 'k1' });
+      await store.commit([written]);
+      (written.journal[0]?.data as { n: number }).n = 7;
+      (written.execution as { status: string }).status = 'Failed';
+      const read = (await store.get('e1')) as { status: string };
+      read.status = 'Completed';
+      const [entry] = (await store.journal('e1')) as { type: string; data: { n: number } }[];
+      if (entry !== undefined) {
+        entry.type = 'SagaFailed';
+        entry.data.n = 8;
+      }
+      const [fed] = await store.feed(0, 10);
+      (fed?.entry.data as { n: number }).n = 9;
+      ((await store.getByIdempotencyKey('k1')) as { revision: number }).revision = 99;
+      ((await store.list()).items[0] as { lastSeq: number }).lastSeq = 99;
+      expect(await store.get('e1')).toMatchObject({ status: 'Running', revision: 1, lastSeq: 1 });
+      expect(await store.journal('e1')).toEqual([expect.objectContaining({ type: 'StepStarted', data: { n: 0 } })]);
+      expect((await store.feed(0, 10))[0]?.entry).toMatchObject({ type: 'StepStarted', data: { n: 0 } });
+    });
+
     it('should update an execution and append to its journal', async () => {
       await store.commit([write('e1', 1, 0, 1)]);
       await store.commit([write('e1', 2, 1, 2, { status: 'Completed' })]);
@@ -291,6 +312,24 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sag
       expect(new Set(positions).size).toBe(4);
       expect(await store.feedEnd()).toBe(positions.at(-1));
       expect((await store.feed(positions[1] ?? 0, 1)).map((f) => f.entry.seq)).toEqual([1]);
+    });
+
+    it('should keep every entry of a large batch, in commit order, with its data', async () => {
+      // 70 executions with 3 entries each: more rows than one multi-row insert takes.
+      const ids = Array.from({ length: 70 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+      await store.commit(ids.map((id) => write(id, 1, 0, 3)));
+      await store.commit(ids.map((id) => write(id, 2, 3, 1)));
+      const all = await store.feed(0, 1000);
+      expect(all.map((f) => `${f.executionId}:${f.entry.seq}`)).toEqual([
+        ...ids.flatMap((id) => [`${id}:1`, `${id}:2`, `${id}:3`]),
+        ...ids.map((id) => `${id}:4`),
+      ]);
+      expect(await store.journal('e69')).toEqual([
+        expect.objectContaining({ seq: 1, type: 'StepStarted', step: 'a', attempt: 1, data: { n: 0 } }),
+        expect.objectContaining({ seq: 2, data: { n: 1 } }),
+        expect.objectContaining({ seq: 3, data: { n: 2 } }),
+        expect.objectContaining({ seq: 4, data: { n: 0 } }),
+      ]);
     });
 
     it('should keep outbox messages with the write that sends them, oldest first, until deleted', async () => {
