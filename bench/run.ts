@@ -207,11 +207,10 @@ log('');
 log('Reproduce with `npm run bench` (about four minutes; `npm run bench -- --quick` for a smoke run).');
 
 if (!quick) {
-  // `npm run bench:http` owns its own section (bench/http/run.ts): keep it.
-  const http = /<!-- bench:http -->[\s\S]*<!-- \/bench:http -->/.exec(
-    existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '',
-  );
-  writeFileSync('BENCHMARKS.md', `${lines.join('\n')}\n${http === null ? '' : `\n${http[0]}\n`}`);
+  // bench:http, bench:postgres and bench:remote own their sections (<!-- bench:NAME -->): keep them all.
+  const current = existsSync('BENCHMARKS.md') ? readFileSync('BENCHMARKS.md', 'utf8') : '';
+  const kept = [...current.matchAll(/<!-- bench:([a-z]+) -->[\s\S]*?<!-- \/bench:\1 -->/g)].map((m) => m[0]);
+  writeFileSync('BENCHMARKS.md', `${lines.join('\n')}\n${kept.map((section) => `\n${section}\n`).join('')}`);
 }
 
 // `--parked N` runs the parked scenario alone at size N (e.g. 2000 to check it quickly).
