@@ -13,6 +13,7 @@ import { createSaas, subscriptionSignupSaga } from '../machines/subscription-sig
 import { inspectorDir } from '../src/cli/Command.js';
 import { healFaults } from '../machines/participants/faults.js';
 import { launchBrowser } from '../test/fixtures/browser.js';
+import { screenshotChoreography } from './screenshotChoreography.js';
 
 // A shipment call that never answers: its engine stops mid-step, and the next engine has
 // the saga in another shape under the same version, so it refuses to resume it — stuck.
@@ -46,7 +47,13 @@ const engine = new SagaEngine({
   ],
 });
 await engine.start();
-const running = await startServer({ engine, port: Number(process.env['PORT'] ?? 0), staticDir: inspectorDir() });
+const choreography = await screenshotChoreography();
+const running = await startServer({
+  engine,
+  port: Number(process.env['PORT'] ?? 0),
+  staticDir: inspectorDir(),
+  choreographies: choreography?.board,
+});
 const until = async (id: string, ok: (e: Awaited<ReturnType<typeof engine.get>>) => boolean) => {
   for (let i = 0; i < 400 && !ok(await engine.get(id)); i++) await new Promise((r) => setTimeout(r, 50));
 };
@@ -115,7 +122,7 @@ if (process.argv.includes('--serve')) {
     await shot(
       '/?saga=order-fulfillment&input=customerId%3Dc1',
       'executions-filtered.png',
-      'table.executions tbody tr',
+      '[data-testid=executions] tbody tr',
     );
     await shot('/execution/order-A1', 'statechart-time-travel.png', 'tr[data-type=SagaCompensated]');
     await page.getByTestId('view-statechart').click();
@@ -126,9 +133,14 @@ if (process.argv.includes('--serve')) {
     await page.waitForTimeout(300);
     await page.screenshot({ path: 'docs/statechart-time-travel.png' });
     await shot('/compare/order-A1/order-A2', 'compare.png', '[data-testid=compare-table] tbody tr');
+    if (choreography !== undefined) {
+      await shot('/choreography/order-choreography', 'choreography.png', '[data-testid=instances] tr.flagged');
+      await shot('/choreography/order-choreography/order-1041-3', 'choreography-instance.png', 'g.state.current');
+    }
   } finally {
     await browser.close();
     await running.close();
     await engine.stop();
+    await choreography?.stopNats();
   }
 }

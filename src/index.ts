@@ -8,6 +8,8 @@ export { remote } from './remote/remote.js';
 export { defineChoreography } from './choreography/defineChoreography.js';
 export { compileChoreography, CHOREOGRAPHY_TIMEOUT } from './choreography/compileChoreography.js';
 export { commandMessageId } from './remote/RemoteCommand.js';
+export { expectedNext } from './choreography/expectedNext.js';
+export { UnknownChoreographyError, ChoreographyInstanceNotFoundError } from './choreography/choreographyErrors.js';
 export {
   SagaError,
   SagaDefinitionError,
@@ -56,6 +58,15 @@ export type {
   ChoreographyStage,
 } from './choreography/defineChoreography.js';
 export type { ChoreographyContext, ChoreographyFlag } from './choreography/compileChoreography.js';
+export type {
+  ChoreographyCounts,
+  ChoreographyEventRecord,
+  ChoreographyInstance,
+  ChoreographyInstanceDetail,
+  ChoreographyInstancePage,
+  ChoreographyInstanceQuery,
+  ChoreographyStatus,
+} from './choreography/ChoreographyInstance.js';
 export type { OutboxMessage } from './store/OutboxMessage.js';
 export type { InputIssue, SagaErrorContext } from './definition/errors.js';
 export type { ErrorRecord, FailurePoint, SagaContext, SagaMachineInput } from './compile/sagaContext.js';

@@ -2,9 +2,5 @@
 export { natsRelay, REPLY_TO_HEADER } from './nats/natsRelay.js';
 export { NATS_DEFAULTS } from './nats/natsStreams.js';
 export { followChoreography } from './choreography/followChoreography.js';
-export type {
-  ChoreographyInstance,
-  ChoreographyMonitor,
-  FollowChoreographyOptions,
-} from './choreography/followChoreography.js';
+export type { ChoreographyMonitor, FollowChoreographyOptions } from './choreography/followChoreography.js';
 export type { NatsRelay, NatsRelayOptions } from './nats/natsRelay.js';

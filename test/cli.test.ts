@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -77,6 +78,13 @@ describe('the sagachart binary', () => {
     expect(retried.out).toContain('q-1: Failed');
     expect(cli(['retry', 'q-1', '--wait'], first.db).code).toBe(3);
   }, 90_000);
+
+  it('should list a Compensated execution by what failed, not by the step it undid last', () => {
+    const run = cli(['run', 'quick', '--input', '{"outcome":"compensate"}', '--id', 'c-1']);
+    expect(run.code).toBe(2);
+    const ls = cli(['ls'], run.db);
+    expect(ls.out).toMatch(/c-1\s+quick\s+Compensated\s+undone after charge failed\s/);
+  });
 
   it('should say where the database is, relative to the working directory', () => {
     const result = cli(['ls']);
@@ -234,6 +242,8 @@ describe('the sagachart binary', () => {
     for (const name of ['serve', 'run', 'ls', 'show', 'send', 'cancel', 'retry', 'export', 'paths', 'test', 'demo']) {
       expect(result.out).toMatch(new RegExp(`^  ${name} `, 'm'));
     }
+    // Each of export's three formats is named where the commands are listed.
+    expect(result.out).toMatch(/^ {2}export .*JSON, a Mermaid diagram or code for Stately Studio$/m);
   });
 
   it('should serve the API and run a saga through it with --url, then stop gracefully on SIGTERM', async () => {
@@ -270,6 +280,21 @@ describe('the sagachart binary', () => {
     server.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toContain('SIGTERM: stopping');
+  });
+
+  it('should say in one line that the port is in use, not print a stack trace', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const result = cli(['serve', '--port', String(port)]);
+      expect(result.code).toBe(1);
+      expect(result.err.trim()).toBe(
+        `sagachart serve: cannot listen on 127.0.0.1:${port}: the port is in use (another sagachart serve, npm start or demo?); stop it, or pick another port with --port N`,
+      );
+    } finally {
+      taken.close();
+    }
   });
 
   it('should go through the server that holds the SQLite file, and say so', async () => {

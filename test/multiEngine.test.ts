@@ -93,6 +93,35 @@ describe.runIf(available)('engines sharing one PostgreSQL schema', () => {
     expect(refused).toBeInstanceOf(InvalidOperationError);
   });
 
+  it('should answer many callers on one engine whose commands and executions another engine settles', async () => {
+    const schema = freshSchema();
+    const holder = await engine(schema);
+    const door = await engine(schema);
+    const ids = await Promise.all(
+      Array.from({ length: 30 }, async (_, n) => (await holder.execute(approval, { n })).id),
+    );
+    for (const id of ids) {
+      await expect
+        .poll(async () => (await holder.get(id)).state, { timeout: 5_000 })
+        .toMatchObject({ Running: 'approve' });
+    }
+    // Every caller waits on the front door; the holder applies and settles; each caller hears its own outcome.
+    const outcomes = await Promise.all(
+      ids.map(async (id) => {
+        await door.send(id, { type: 'approved', data: { by: 'ops' } });
+        return door.waitFor(id);
+      }),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(ids.map(() => 'Completed'));
+    expect(outcomes.map((o) => o.id)).toEqual(ids);
+    expect(door.held()).toBe(0);
+    // A refusal the holder makes reaches its caller there too, among the others.
+    const again = await Promise.all(
+      ids.slice(0, 5).map((id) => door.send(id, { type: 'approved', data: { by: 'x' } }).catch((e: unknown) => e)),
+    );
+    for (const refused of again) expect(refused).toBeInstanceOf(InvalidOperationError);
+  });
+
   it('should let any engine claim a parked execution when an event arrives, with a new fence', async () => {
     const schema = freshSchema();
     const a = await engine(schema, { thresholdMs: 0 });

@@ -54,7 +54,11 @@ export const mySaga = defineSaga({
 interface JsonReport {
   readonly testResults: readonly {
     readonly name: string;
-    readonly assertionResults: readonly { readonly status: string; readonly failureMessages: readonly string[] }[];
+    readonly assertionResults: readonly {
+      readonly status: string;
+      readonly failureMessages: readonly string[];
+      readonly ancestorTitles: readonly string[];
+    }[];
   }[];
 }
 
@@ -111,6 +115,14 @@ describe('README: testing every path', () => {
     const good = results('good');
     expect(good.length).toBeGreaterThan(20);
     expect(good.filter((t) => t.status !== 'passed').flatMap((t) => t.failureMessages)).toEqual([]);
+  });
+
+  it('should name each test after its whole path, so two paths never read the same', () => {
+    const good = results('good');
+    const names = new Set(good.map((t) => t.ancestorTitles.join(' > ')));
+    expect(names.size * 2).toBe(good.length);
+    expect([...names]).toContain('charge fails -> undo holdStock -> Compensated');
+    expect([...names].filter((name) => name.endsWith('…'))).toEqual([]);
   });
 
   it('should fail with a clear violation naming the step when a compensation is broken', () => {

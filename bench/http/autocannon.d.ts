@@ -21,7 +21,11 @@ declare module 'autocannon' {
     '2xx': number;
   }
   interface Instance {
-    on(event: 'response', listener: () => void): Instance;
+    /** Each response: the connection's client object, status, bytes, and latency in ms. */
+    on(
+      event: 'response',
+      listener: (client: object, statusCode: number, resBytes: number, responseTime: number) => void,
+    ): Instance;
   }
   function autocannon(options: Options, done: (error: Error | null, result: Result) => void): Instance;
   export default autocannon;

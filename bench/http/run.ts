@@ -36,6 +36,11 @@ interface Sample {
   readonly perSecond: number;
   readonly p50: number;
   readonly p99: number;
+  /**
+   * p99 of the requests sent on a connection that was already open: without each connection's
+   * first request, which also waits for the server to accept the connection (see the notes).
+   */
+  readonly openP99: number;
   /** CPU seconds per wall second (1.0 is one core busy). */
   readonly clientCpu: number;
   readonly serverCpu: number;
@@ -74,6 +79,7 @@ async function inProcess(c: number, total: number): Promise<Sample> {
       perSecond: total / wall,
       p50: percentile(times, 0.5),
       p99: percentile(times, 0.99),
+      openP99: percentile(times, 0.99),
       clientCpu: Number.NaN,
       serverCpu: (used.user + used.system) / 1e6 / wall,
       failed: 0,
@@ -91,6 +97,8 @@ async function overHttp(peer: Peer, path: string, c: number, total: number): Pro
   const started = performance.now();
   // autocannon ends a run on its one-second sampling tick: time the run by its last response instead.
   let last = started;
+  const connected = new Set<unknown>();
+  const onOpenConnections: number[] = [];
   const result = await new Promise<Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -104,8 +112,10 @@ async function overHttp(peer: Peer, path: string, c: number, total: number): Pro
       },
       (error, r) => (error === null ? resolve(r) : reject(error)),
     );
-    instance.on('response', () => {
+    instance.on('response', (client, _status, _bytes, responseTime) => {
       last = performance.now();
+      if (connected.has(client)) onOpenConnections.push(responseTime);
+      else connected.add(client);
     });
   });
   const wall = (last - started) / 1000;
@@ -115,6 +125,10 @@ async function overHttp(peer: Peer, path: string, c: number, total: number): Pro
     perSecond: result['2xx'] / wall,
     p50: result.latency.p50,
     p99: result.latency.p99,
+    openP99: percentile(
+      onOpenConnections.sort((a, b) => a - b),
+      0.99,
+    ),
     clientCpu: (used.user + used.system) / 1e6 / wall,
     serverCpu: (server() - serverBefore) / wall,
     failed: result.errors + result.timeouts + result.non2xx,
@@ -214,13 +228,15 @@ lines.push('');
 for (const c of levels) {
   lines.push(`### Concurrency ${c}`);
   lines.push('');
-  lines.push('| system | sagas/s | × in-process | × Restate | p50 / p99 ms | client CPU | server CPU | failed |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push(
+    '| system | sagas/s | × in-process | × Restate | p50 / p99 ms | p99 ms, open connections | client CPU | server CPU | failed |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const { name } of variants) {
     const rate = of(name, c, 'perSecond');
     const vsRestate = restateName === undefined ? Number.NaN : rate / of(restateName, c, 'perSecond');
     lines.push(
-      `| ${name} | ${rate.toFixed(0)} | ${(rate / of(inProcessName, c, 'perSecond')).toFixed(2)} | ${Number.isNaN(vsRestate) ? '—' : vsRestate.toFixed(2)} | ${of(name, c, 'p50').toFixed(1)} / ${of(name, c, 'p99').toFixed(1)} | ${cores(of(name, c, 'clientCpu'))} | ${cores(of(name, c, 'serverCpu'))} | ${of(name, c, 'failed')} |`,
+      `| ${name} | ${rate.toFixed(0)} | ${(rate / of(inProcessName, c, 'perSecond')).toFixed(2)} | ${Number.isNaN(vsRestate) ? '—' : vsRestate.toFixed(2)} | ${of(name, c, 'p50').toFixed(1)} / ${of(name, c, 'p99').toFixed(1)} | ${of(name, c, 'openP99').toFixed(1)} | ${cores(of(name, c, 'clientCpu'))} | ${cores(of(name, c, 'serverCpu'))} | ${of(name, c, 'failed')} |`,
     );
   }
   lines.push('');
@@ -232,15 +248,19 @@ if (defaultServe !== undefined && levels.includes(50)) {
   const vsIn = rate / of(inProcessName, 50, 'perSecond');
   const vsRestate = restateName === undefined ? Number.NaN : rate / of(restateName, 50, 'perSecond');
   const p99 = of(defaultServe, 50, 'p99');
+  const openP99 = of(defaultServe, 50, 'openP99');
   lines.push(
     `Targets at concurrency 50 for \`serve\` with \`?wait\` (default settings, window off): ≥ 0.6× in-process — ${vsIn.toFixed(2)}×, ${check(vsIn >= 0.6)}; ` +
-      `≥ 3× Restate — ${Number.isNaN(vsRestate) ? 'not measured' : `${vsRestate.toFixed(2)}×, ${check(vsRestate >= 3)}`}; p99 under 100 ms — ${p99.toFixed(0)} ms, ${check(p99 < 100)}.`,
+      `≥ 3× Restate — ${Number.isNaN(vsRestate) ? 'not measured' : `${vsRestate.toFixed(2)}×, ${check(vsRestate >= 3)}`}; p99 under 100 ms — ${p99.toFixed(0)} ms, ${check(p99 < 100)} (on open connections ${openP99.toFixed(0)} ms, ${check(openP99 < 100)}).`,
   );
   lines.push('');
 }
 lines.push('- In-process, the benchmark loop is both client and server: its CPU is all under "server".');
 lines.push("- Restate's server CPU is restate-server plus the Node process serving the saga (its SDK endpoint).");
 lines.push('- autocannon keeps one connection per concurrent client alive; latency is what it records per request.');
+lines.push(
+  "- Each measurement opens its connections at once. A busy Node server accepts one new connection per event-loop turn (libuv 1.45+, in Node 20, accepts once per poll), so under load the last of 200 new connections waits seconds to be accepted, and its first request's latency counts that wait: the p99 over all requests is mostly connection set-up. \"open connections\" leaves out each connection's first request. Restate's ingress (Rust) shows no such tail.",
+);
 lines.push('<!-- /bench:http -->');
 const section = lines.join('\n');
 console.log(section);

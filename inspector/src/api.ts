@@ -102,3 +102,9 @@ export function stream(path: string, event: string, onData: (data: unknown) => v
   source.addEventListener(event, (message) => onData(JSON.parse((message as MessageEvent<string>).data)));
   return () => source.close();
 }
+
+export type {
+  ChoreographyInstanceDetailView as ChoreographyInstanceDetail,
+  ChoreographyInstanceView as ChoreographyInstance,
+  ChoreographySummary,
+} from '../../src/choreography/ChoreographyBoard.js';

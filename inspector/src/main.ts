@@ -1,5 +1,7 @@
 import { token } from './api.js';
 import { h } from './dom.js';
+import { choreographyInstanceView } from './views/choreographyInstanceView.js';
+import { choreographyView } from './views/choreographyView.js';
 import { compareView } from './views/compareView.js';
 import { executionsView } from './views/executionsView.js';
 import { executionView } from './views/executionView.js';
@@ -18,7 +20,16 @@ async function route(): Promise<void> {
     const execution = /^\/execution\/(.+)$/.exec(path);
     const saga = /^\/saga\/(.+)$/.exec(path);
     const compare = /^\/compare\/([^/]+)\/([^/]+)$/.exec(path);
-    if (compare?.[1] !== undefined && compare[2] !== undefined)
+    const choreography = /^\/choreography\/([^/]+)(?:\/(.+))?$/.exec(path);
+    if (choreography?.[1] !== undefined && choreography[2] !== undefined)
+      stop = await choreographyInstanceView(
+        main,
+        decodeURIComponent(choreography[1]),
+        decodeURIComponent(choreography[2]),
+      );
+    else if (choreography?.[1] !== undefined)
+      stop = await choreographyView(main, decodeURIComponent(choreography[1]), params);
+    else if (compare?.[1] !== undefined && compare[2] !== undefined)
       await compareView(main, decodeURIComponent(compare[1]), decodeURIComponent(compare[2]));
     else if (execution?.[1] !== undefined) stop = await executionView(main, decodeURIComponent(execution[1]));
     else if (saga?.[1] !== undefined) await sagaView(main, decodeURIComponent(saga[1]));

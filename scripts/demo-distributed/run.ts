@@ -1,4 +1,4 @@
-// npm run demo:distributed [-- --once] [-- --port N]
+// npm run demo:distributed [-- --once] [-- --port N]  (port 3000 by default)
 // The order-fulfillment saga with its four participants in four processes, over NATS JetStream
 // (127.0.0.1:4222, or NATS_URL). The engine runs here with the HTTP server and inspector.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,7 +9,9 @@ import { connect } from '@nats-io/transport-node';
 import { SagaEngine } from '../../src/index.js';
 import { natsRelay } from '../../src/nats.js';
 import { sqliteStore } from '../../src/sqlite.js';
+import { CliError } from '../../src/cli/CliError.js';
 import { inspectorDir } from '../../src/cli/Command.js';
+import { listenFailure } from '../../src/cli/listenFailure.js';
 import { startServer } from '../../src/server/startServer.js';
 import { distributedOrder, PARTICIPANTS } from './orderSaga.js';
 
@@ -20,6 +22,15 @@ mkdirSync(dir, { recursive: true });
 
 // 1. The four participants, each a process of its own with its own SQLite file.
 const children: ChildProcess[] = [];
+// Whatever stops the demo from here on (the port is taken, NATS is down) must not leave them running.
+const fail = (error: unknown): never => {
+  for (const child of children) child.kill('SIGTERM');
+  const failure = listenFailure(error, '127.0.0.1', Number(values.port), 'npm run demo:distributed -- --port N');
+  console.error(failure instanceof CliError ? `demo:distributed: ${failure.message}` : failure);
+  process.exit(1);
+};
+process.once('uncaughtException', fail);
+process.once('unhandledRejection', fail);
 await Promise.all(
   Object.keys(PARTICIPANTS).map(
     (name) =>

@@ -25,6 +25,18 @@ export interface ChoreographyOptions {
   readonly flow: readonly ChoreographyStage[];
   /** An instance with no next event for this long is flagged stuck (or compensated incompletely). */
   readonly timeoutMs: number;
+  /**
+   * The subject the services publish the events on (wildcards allowed), e.g. `orders.events`:
+   * where `sagachart serve --nats` follows the choreography. Without it, serve lists it, unfollowed.
+   */
+  readonly subject?: string;
+  /**
+   * The JetStream stream that stores the subject. Default: the stream that already captures
+   * it, else `CHOREOGRAPHY_<NAME>`, created for it.
+   */
+  readonly stream?: string;
+  /** One line for people: what the choreography is. */
+  readonly description?: string;
 }
 
 /** A validated choreography, made by `defineChoreography`. */
@@ -44,6 +56,7 @@ export interface ChoreographyDefinition extends ChoreographyOptions {
  * @example
  * const orders = defineChoreography({
  *   name: 'order-choreography',
+ *   subject: 'orders.events', // where the services publish them
  *   correlate: (event) => (event.data as { orderId?: string }).orderId,
  *   timeoutMs: 30_000,
  *   flow: [
@@ -62,6 +75,18 @@ export function defineChoreography(options: ChoreographyOptions): ChoreographyDe
   }
   if (!(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
     throw new SagaDefinitionError(`Choreography "${options.name}" needs a positive timeoutMs`, 'timeout');
+  }
+  if (options.subject !== undefined && !/^[^\s.]+(\.[^\s.]+)*$/.test(options.subject)) {
+    throw new SagaDefinitionError(
+      `Choreography "${options.name}": subject "${options.subject}" is not a NATS subject (dot-separated tokens, no spaces)`,
+      'subject',
+    );
+  }
+  if (options.stream !== undefined && !/^[^\s.*>/\\]+$/.test(options.stream)) {
+    throw new SagaDefinitionError(
+      `Choreography "${options.name}": stream "${options.stream}" is not a JetStream stream name (no spaces, '.', '*', '>', '/' or '\\')`,
+      'stream',
+    );
   }
   const events = new Set<string>();
   for (const stage of options.flow) {

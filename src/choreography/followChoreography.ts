@@ -1,95 +1,89 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { getInitialSnapshot, getNextSnapshot, type AnyMachineSnapshot, type StateValue } from 'xstate';
-import { ensureConsumer, ensureStream } from '../nats/natsStreams.js';
+import { SagaDefinitionError } from '../definition/errors.js';
+import { ensureConsumer } from '../nats/natsStreams.js';
+import { choreographyStream } from './choreographyStream.js';
 import {
   CHOREOGRAPHY_TIMEOUT,
   compileChoreography,
   type ChoreographyContext,
   type ChoreographyFlag,
 } from './compileChoreography.js';
+import {
+  EVENTS_KEPT,
+  type ChoreographyCounts,
+  type ChoreographyInstance,
+  type ChoreographyInstanceDetail,
+  type ChoreographyInstanceQuery,
+  type ChoreographyStatus,
+} from './ChoreographyInstance.js';
+import { ChoreographyTrackers, type TrackerRow } from './ChoreographyTrackers.js';
 import type { ChoreographyDefinition, ChoreographyEvent } from './defineChoreography.js';
-
-/** Where one instance of a choreography is. */
-export interface ChoreographyInstance {
-  readonly choreography: string;
-  readonly correlationId: string;
-  readonly status: 'Running' | 'Compensating' | 'Completed' | 'Compensated';
-  /** The chart state, e.g. `awaiting PaymentProcessed`. */
-  readonly state: StateValue;
-  readonly completed: readonly string[];
-  readonly awaitingCompensation: readonly string[];
-  readonly flags: readonly ChoreographyFlag[];
-  readonly lastEvent: string | null;
-  readonly updatedAt: number;
-}
+import { openTrackerFile, prepareTrackerFile, trackerFileId } from './trackerFile.js';
 
 export interface FollowChoreographyOptions {
   readonly connection: NatsConnection;
-  /** The stream holding the services' events (created with `subject` if missing). */
-  readonly stream: string;
-  /** The subject the services publish their events on (JSON `{ type, data }`). */
-  readonly subject: string;
-  /** The trackers' SQLite file (or an open database). */
+  /** The stream holding the services' events. Default: the definition's, else the stream that captures the subject, else one created for it. */
+  readonly stream?: string;
+  /** The subject the services publish their events on (JSON `{ type, data }`). Default: the definition's. */
+  readonly subject?: string;
+  /** The trackers' SQLite file (or an open database; several monitors may share one). */
   readonly store: string | Database.Database;
   /** How often instances are checked for a missed timeout, in ms. Default 1000. */
   readonly sweepMs?: number;
+  /** Told of failures it retries by itself (an event that could not be written is delivered again). */
+  readonly onError?: (error: unknown) => void;
 }
 
 export interface ChoreographyMonitor {
-  /** The instances, newest first; `flagged` keeps only those with a flag. */
-  list(query?: { readonly flagged?: boolean }): ChoreographyInstance[];
-  get(correlationId: string): ChoreographyInstance | undefined;
+  /** The stream and subject it follows. */
+  readonly stream: string;
+  readonly subject: string;
+  /** One page of instances, newest first (`flagged: true` keeps only those with a flag; 50 unless `limit`). */
+  list(query?: ChoreographyInstanceQuery): ChoreographyInstance[];
+  /** One instance with its timeline. */
+  get(correlationId: string): ChoreographyInstanceDetail | undefined;
+  counts(): ChoreographyCounts;
   /** Resolves once every event published so far on the subject was applied. */
   caughtUp(): Promise<void>;
   stop(): Promise<void>;
 }
 
-interface Row {
-  correlation_id: string;
-  state: string;
-  context: string;
-  status: ChoreographyInstance['status'];
-  updated_at: number;
-  last_seq: number;
-}
-
-const TABLE = `
-  CREATE TABLE IF NOT EXISTS choreography_trackers (
-    choreography TEXT NOT NULL,
-    correlation_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    context TEXT NOT NULL,
-    status TEXT NOT NULL,
-    flagged INTEGER NOT NULL,
-    due_at INTEGER,
-    updated_at INTEGER NOT NULL,
-    last_seq INTEGER NOT NULL,
-    PRIMARY KEY (choreography, correlation_id)
-  )`;
+/** Consumers of a trackers file that nobody ran for this long are removed by the server (replaying is harmless). */
+const CONSUMER_INACTIVE_MS = 7 * 86_400_000;
 
 /**
  * Follows a choreographed saga on a JetStream subject: one durable tracker per
- * correlation id (a row in SQLite: its chart state and flags), advanced by each
- * event in the same transaction that records the event's stream sequence, so a
- * redelivered event is applied once. Instances that go quiet past the
- * choreography's timeout are flagged stuck (or compensated incompletely).
+ * correlation id (a row in SQLite: its chart state and flags, and a timeline of
+ * its events), advanced by each event in the same transaction that records the
+ * event's stream sequence, so a redelivered event is applied once. Instances
+ * that go quiet past the choreography's timeout, counted from the time the
+ * stream stored their last event, are flagged stuck (or compensated incompletely). Each trackers file reads the subject through a
+ * durable consumer of its own, so every file sees every event.
  *
  * @example
- * const monitor = await followChoreography(orders, { connection: nc, stream: 'ORDERS', subject: 'orders.events', store: 'data/orders-monitor.db' });
+ * const monitor = await followChoreography(orders, { connection: nc, store: 'data/orders-monitor.db' });
  * monitor.list({ flagged: true }); // where are my orders?
  */
 export async function followChoreography(
   definition: ChoreographyDefinition,
   options: FollowChoreographyOptions,
 ): Promise<ChoreographyMonitor> {
-  const machine = compileChoreography(definition);
-  const db = typeof options.store === 'string' ? new Database(options.store) : options.store;
-  db.pragma('journal_mode = WAL');
-  db.exec(TABLE);
   const name = definition.name;
-  const read = db.prepare<[string, string], Row>(
+  const onError = options.onError ?? (() => undefined);
+  const subject = options.subject ?? definition.subject;
+  if (subject === undefined) {
+    throw new SagaDefinitionError(
+      `Choreography "${name}" has no subject to follow: give it one in defineChoreography or in the options`,
+      'subject',
+    );
+  }
+  const machine = compileChoreography(definition);
+  const db = typeof options.store === 'string' ? openTrackerFile(options.store) : prepareTrackerFile(options.store);
+  const trackers = new ChoreographyTrackers(db);
+  const read = db.prepare<[string, string], TrackerRow>(
     'SELECT * FROM choreography_trackers WHERE choreography = ? AND correlation_id = ?',
   );
   const write = db.prepare(`
@@ -98,56 +92,73 @@ export async function followChoreography(
     ON CONFLICT (choreography, correlation_id) DO UPDATE SET state = excluded.state, context = excluded.context,
       status = excluded.status, flagged = excluded.flagged, due_at = excluded.due_at,
       updated_at = excluded.updated_at, last_seq = excluded.last_seq`);
-  const due = db.prepare<[string, number], Row>(
+  const record = db.prepare(`
+    INSERT INTO choreography_events (choreography, correlation_id, n, at, type, seq, state, flag)
+    SELECT @choreography, @id, coalesce(max(n), 0) + 1, @at, @type, @seq, @state, @flag FROM choreography_events
+    WHERE choreography = @choreography AND correlation_id = @id HAVING coalesce(max(n), 0) < ${EVENTS_KEPT}`);
+  const due = db.prepare<[string, number], TrackerRow>(
     'SELECT * FROM choreography_trackers WHERE choreography = ? AND due_at IS NOT NULL AND due_at <= ?',
   );
 
-  const restore = (row: Row | undefined): AnyMachineSnapshot =>
+  const restore = (row: TrackerRow | undefined): AnyMachineSnapshot =>
     row === undefined
       ? getInitialSnapshot(machine)
       : machine.resolveState({
           value: JSON.parse(row.state) as StateValue,
           context: JSON.parse(row.context) as ChoreographyContext,
         });
-  const statusOf = (snapshot: AnyMachineSnapshot): ChoreographyInstance['status'] =>
+  const statusOf = (snapshot: AnyMachineSnapshot): ChoreographyStatus =>
     snapshot.status === 'done'
       ? (snapshot.value as 'Completed' | 'Compensated')
       : snapshot.value === 'Compensating'
         ? 'Compensating'
         : 'Running';
-  const save = (id: string, snapshot: AnyMachineSnapshot, seq: number, now: number, armTimer: boolean): void => {
-    const context = snapshot.context as ChoreographyContext;
+  /** Saves the tracker and adds the line of its timeline that moved it. */
+  const save = (
+    id: string,
+    before: AnyMachineSnapshot,
+    after: AnyMachineSnapshot,
+    event: { type: string; seq: number | null; lastSeq: number; now: number; armTimer: boolean },
+  ): void => {
+    const context = after.context as ChoreographyContext;
+    const state = JSON.stringify(after.value);
     write.run({
       choreography: name,
       id,
-      state: JSON.stringify(snapshot.value),
+      state,
       context: JSON.stringify(context),
-      status: statusOf(snapshot),
+      status: statusOf(after),
       flagged: context.flags.length > 0 ? 1 : 0,
-      dueAt: snapshot.status === 'done' || !armTimer ? null : now + definition.timeoutMs,
-      now,
-      seq,
+      dueAt: after.status === 'done' || !event.armTimer ? null : event.now + definition.timeoutMs,
+      now: event.now,
+      seq: event.lastSeq,
     });
+    const raised = context.flags.length > (before.context as ChoreographyContext).flags.length;
+    const flag: ChoreographyFlag['kind'] | null = raised ? (context.flags.at(-1)?.kind ?? null) : null;
+    record.run({ choreography: name, id, at: event.now, type: event.type, seq: event.seq, state, flag });
   };
   const apply = db.transaction((id: string, event: ChoreographyEvent, seq: number, now: number) => {
     const row = read.get(name, id);
     if (row !== undefined && seq <= row.last_seq) return; // redelivered: applied already
-    const next = getNextSnapshot(machine, restore(row), { type: event.type, at: now });
-    save(id, next, seq, now, true);
+    const before = restore(row);
+    const after = getNextSnapshot(machine, before, { type: event.type, at: now });
+    save(id, before, after, { type: event.type, seq, lastSeq: seq, now, armTimer: true });
   });
   const sweep = db.transaction((now: number) => {
     for (const row of due.all(name, now)) {
-      const next = getNextSnapshot(machine, restore(row), { type: CHOREOGRAPHY_TIMEOUT, at: now });
+      const before = restore(row);
+      const after = getNextSnapshot(machine, before, { type: CHOREOGRAPHY_TIMEOUT, at: now });
       // Flagged once; the next event of the instance arms the timer again.
-      save(row.correlation_id, next, row.last_seq, now, false);
+      const line = { type: CHOREOGRAPHY_TIMEOUT, seq: null, lastSeq: row.last_seq, now, armTimer: false };
+      save(row.correlation_id, before, after, line);
     }
   });
 
   const jsm = await jetstreamManager(options.connection);
-  await ensureStream(jsm, options.stream, [options.subject]);
-  const durable = `sagachart-choreography-${name}`;
-  await ensureConsumer(jsm, options.stream, durable, options.subject, 10_000);
-  const consumer = await jetstream(options.connection).consumers.get(options.stream, durable);
+  const stream = await choreographyStream(jsm, name, subject, options.stream ?? definition.stream);
+  const durable = `sagachart-choreography-${name}-${trackerFileId(db)}`;
+  await ensureConsumer(jsm, stream, durable, subject, 10_000, CONSUMER_INACTIVE_MS);
+  const consumer = await jetstream(options.connection).consumers.get(stream, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
   const consuming = (async () => {
     for await (const msg of messages) {
@@ -157,38 +168,45 @@ export async function followChoreography(
       } catch {
         event = undefined;
       }
-      const id = event !== undefined && definition.events.has(event.type) ? definition.correlate(event) : undefined;
-      if (event !== undefined && id !== undefined) apply(id, event, msg.seq, Date.now());
+      let id: string | undefined;
+      try {
+        id =
+          event !== undefined && typeof event.type === 'string' && definition.events.has(event.type)
+            ? definition.correlate(event)
+            : undefined;
+      } catch {
+        id = undefined; // correlate threw on an event it did not expect: not one of ours.
+      }
+      if (event !== undefined && typeof id === 'string' && id !== '') {
+        try {
+          // The time the stream stored it: an event read late (a monitor that was down, a new trackers
+          // file replaying the stream) is timed from when it happened, not from when it was read.
+          apply(id, event, msg.seq, Math.min(msg.time.getTime(), Date.now()));
+        } catch (error) {
+          // Not acknowledged: delivered again in a second (a busy or full disk must not lose an event).
+          onError(error);
+          msg.nak(1_000);
+          continue;
+        }
+      }
       msg.ack();
     }
   })();
-  const timer = setInterval(() => sweep(Date.now()), options.sweepMs ?? 1_000);
+  const timer = setInterval(() => {
+    try {
+      sweep(Date.now());
+    } catch (error) {
+      onError(error); // swept again at the next tick
+    }
+  }, options.sweepMs ?? 1_000);
   timer.unref();
 
-  const view = (row: Row): ChoreographyInstance => {
-    const context = JSON.parse(row.context) as ChoreographyContext;
-    return {
-      choreography: name,
-      correlationId: row.correlation_id,
-      status: row.status,
-      state: JSON.parse(row.state) as StateValue,
-      completed: context.completed,
-      awaitingCompensation: context.awaitingCompensation,
-      flags: context.flags,
-      lastEvent: context.lastEvent,
-      updatedAt: row.updated_at,
-    };
-  };
   return {
-    list(query = {}) {
-      const sql = `SELECT * FROM choreography_trackers WHERE choreography = ?${query.flagged === true ? ' AND flagged = 1' : ''}
-        ORDER BY updated_at DESC`;
-      return db.prepare<[string], Row>(sql).all(name).map(view);
-    },
-    get(correlationId) {
-      const row = read.get(name, correlationId);
-      return row === undefined ? undefined : view(row);
-    },
+    stream,
+    subject,
+    list: (query = {}) => trackers.list(name, query).items,
+    get: (correlationId) => trackers.get(name, correlationId),
+    counts: () => trackers.counts(name),
     async caughtUp() {
       for (;;) {
         const info = await consumer.info();

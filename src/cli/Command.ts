@@ -91,25 +91,38 @@ export function inspectorDir(): string | undefined {
 }
 
 /**
+ * The server to talk to: --url, or the server that holds the SQLite file
+ * (one engine per file; a holder that serves nothing is an error). Undefined:
+ * use the database itself.
+ */
+export function serverFor(
+  values: Values,
+  io?: Pick<CommandIO, 'err'>,
+): { url: string; token: string | undefined } | undefined {
+  const url = str(values, 'url');
+  const token = str(values, 'token') ?? process.env['SAGACHART_TOKEN'];
+  if (url !== undefined) return { url, token };
+  const file = str(values, 'db') ?? process.env['SAGACHART_DB'] ?? join('data', 'sagachart.db');
+  const holder = isPostgresUrl(file) ? undefined : sqliteFileHolder(file);
+  if (holder === undefined) return undefined;
+  if (holder.address === null) {
+    throw new CliError(
+      `${file} is held by another engine (${describeHolder(holder)}): stop it, or point --url at its server`,
+    );
+  }
+  io?.err(`${file} is held by the server at ${holder.address} (pid ${holder.pid}): using it`);
+  return { url: holder.address, token };
+}
+
+/**
  * A client for the server at --url, or for the local SQLite file — through the
  * server that holds the file when one does (one engine per file).
  */
 export async function openClient(values: Values, io?: Pick<CommandIO, 'err'>): Promise<SagaClient> {
-  const url = str(values, 'url');
-  const token = str(values, 'token') ?? process.env['SAGACHART_TOKEN'];
-  if (url !== undefined) return remoteClient(url, token);
+  const server = serverFor(values, io);
+  if (server !== undefined) return remoteClient(server.url, server.token);
   const db = str(values, 'db') ?? process.env['SAGACHART_DB'];
   const file = db ?? join('data', 'sagachart.db');
-  const holder = isPostgresUrl(file) ? undefined : sqliteFileHolder(file);
-  if (holder !== undefined) {
-    if (holder.address === null) {
-      throw new CliError(
-        `${file} is held by another engine (${describeHolder(holder)}): stop it, or point --url at its server`,
-      );
-    }
-    io?.err(`${file} is held by the server at ${holder.address} (pid ${holder.pid}): using it`);
-    return remoteClient(holder.address, token);
-  }
   // A file is relative to the working directory: say which file that is, every time.
   io?.err(`database: ${databaseLabel(file)}`);
   useDemoFaults(file);

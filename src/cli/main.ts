@@ -12,6 +12,7 @@ import {
   type CommandIO,
 } from './Command.js';
 import { cancel } from './commands/cancel.js';
+import { choreographies } from './commands/choreographies.js';
 import { demo } from './commands/demo.js';
 import { engines } from './commands/engines.js';
 import { exportChart } from './commands/export.js';
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   cancel,
   retry,
   engines,
+  choreographies,
   exportChart,
   paths,
   test,

@@ -3,6 +3,7 @@ import type { ExecutionView } from '../runtime/ExecutionView.js';
 import type { SagaClient, SagaSummary } from './SagaClient.js';
 import { SETTLED_STATUSES, type EngineInfo } from '../store/SagaStore.js';
 import { CliError } from './CliError.js';
+import { apiCall } from './apiCall.js';
 
 // Below the server's default maximum wait (30 s).
 const LONG_POLL_MS = 25_000;
@@ -36,23 +37,7 @@ export function remoteClient(baseUrl: string, token: string | undefined): SagaCl
     'content-type': 'application/json',
     ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
   };
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (cause) {
-      throw new CliError(`Cannot reach ${base}: ${(cause as Error).message}`);
-    }
-    const json = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
-    if (!response.ok) {
-      throw new CliError(`${json.error?.code ?? response.status}: ${json.error?.message ?? response.statusText}`);
-    }
-    return json as T;
-  };
+  const call = apiCall(base, token);
   const enc = encodeURIComponent;
   return {
     sagas: async () => (await call<{ items: SagaSummary[] }>('GET', '/api/sagas')).items,

@@ -43,7 +43,8 @@ export async function ensureStream(jsm: JetStreamManager, name: string, subjects
 /**
  * Makes sure a durable pull consumer with explicit acks exists on `stream` and
  * filters on `subject` (one subject a consumer: nats-server 2.9 has no
- * `filter_subjects`). An existing one is updated.
+ * `filter_subjects`). An existing one is updated. With `inactiveThresholdMs`, the
+ * server removes it after that long without a client.
  *
  * @internal
  */
@@ -53,16 +54,19 @@ export async function ensureConsumer(
   durable: string,
   subject: string,
   ackWaitMs: number,
+  inactiveThresholdMs?: number,
 ): Promise<void> {
+  const inactive = inactiveThresholdMs === undefined ? {} : { inactive_threshold: nanos(inactiveThresholdMs) };
   const config = {
     durable_name: durable,
     ack_policy: AckPolicy.Explicit,
     ack_wait: nanos(ackWaitMs),
     filter_subject: subject,
+    ...inactive,
   };
   try {
     await jsm.consumers.info(stream, durable);
-    await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, filter_subject: subject });
+    await jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, filter_subject: subject, ...inactive });
   } catch (error) {
     if (!notFound(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
     await jsm.consumers.add(stream, config);

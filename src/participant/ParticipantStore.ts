@@ -15,11 +15,20 @@ export interface LedgerEntry {
 export interface Ledger {
   get(key: string): Promise<LedgerEntry | undefined>;
   put(key: string, entry: LedgerEntry): Promise<void>;
+  /**
+   * The highest fencing token seen from the engines that held `executionId`. Locks it
+   * until the transaction ends (where other processes share the store), so a fence
+   * check and the effect it lets through are one step.
+   */
+  highestFence(executionId: string): Promise<number | undefined>;
+  /** Remembers `fence` as the highest seen for `executionId` (never lowers it). */
+  raiseFence(executionId: string, fence: number): Promise<void>;
 }
 
-/** What the participant answers a command with. */
+/** What the participant answers a command with. `stale`: refused, its engine lost the execution. */
 export type ParticipantOutcome =
-  { readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: RemoteFailure };
+  | { readonly ok: true; readonly output: unknown }
+  | { readonly ok: false; readonly error: RemoteFailure; readonly stale?: true };
 
 /**
  * Where a participant keeps its ledger: in its own database, so a handler's
@@ -40,6 +49,15 @@ export const COMPENSATED_ALREADY: RemoteFailure = {
   permanent: true,
 };
 
+/** The refusal of a command from an engine that lost the execution to one with a higher fence. */
+export function staleFence(fence: number, seen: number): RemoteFailure {
+  return {
+    name: 'StaleFenceError',
+    message: `fence ${fence} is older than fence ${seen} seen for this execution: a replaced engine's command, not applied`,
+    permanent: true,
+  };
+}
+
 class HandlerFailure extends Error {
   constructor(readonly failure: RemoteFailure) {
     super(failure.message);
@@ -57,6 +75,9 @@ function failureOf(error: unknown): RemoteFailure {
  * handler's own writes: a duplicate gets the first outcome again; a forward
  * command after its compensation is refused; a compensation whose forward
  * command never applied undoes nothing and blocks that command for good.
+ * A command whose `fence` is lower than the highest seen for its execution
+ * comes from an engine that lost the execution: refused as `stale`, nothing
+ * written (its key stays free for the current holder's command).
  * A handler that throws rolls back and is not remembered (a retry may succeed).
  * `participant()` calls it for every command; call it yourself to apply commands
  * that reach you another way.
@@ -71,6 +92,15 @@ export async function applyOnce<TTx>(
 ): Promise<ParticipantOutcome> {
   try {
     return await store.transaction(async (tx, ledger): Promise<ParticipantOutcome> => {
+      if (command.fence !== undefined) {
+        // First, before the key's ledger row: a stale engine must not even block a key (the hanging rule).
+        const highest = await ledger.highestFence(command.executionId);
+        if (highest !== undefined && command.fence < highest) {
+          return { ok: false, error: staleFence(command.fence, highest), stale: true };
+        }
+        if (highest === undefined || command.fence > highest)
+          await ledger.raiseFence(command.executionId, command.fence);
+      }
       const seen = await ledger.get(command.key);
       if (command.kind === 'run') {
         if (seen?.state === 'applied') return { ok: true, output: seen.output };

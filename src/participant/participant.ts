@@ -55,7 +55,9 @@ function parentContext(header: string | undefined): Context {
 /**
  * Runs a participant of remote steps: consumes its subjects' commands from
  * durable JetStream consumers, applies each once by key in its own store (a
- * forward command whose compensation already ran is refused), and replies.
+ * forward command whose compensation already ran is refused, and so is a
+ * command from an engine with a lower fence than one seen for its execution),
+ * and replies.
  * A command is acknowledged only after its reply is stored, so a crash at any
  * point redelivers it and the ledger answers with the first outcome.
  *
@@ -95,7 +97,14 @@ export async function participant<TTx>(options: ParticipantOptions<TTx>): Promis
     const parent = parentContext(msg.headers?.get('traceparent'));
     const outcome = await tracer.startActiveSpan(
       `participant ${command.subject}`,
-      { attributes: { 'saga.id': command.executionId, 'saga.step': command.step, 'saga.attempt': command.attempt } },
+      {
+        attributes: {
+          'saga.id': command.executionId,
+          'saga.step': command.step,
+          'saga.attempt': command.attempt,
+          ...(command.fence === undefined ? {} : { 'saga.fence': command.fence }),
+        },
+      },
       parent,
       async (span): Promise<ParticipantOutcome> => {
         try {
@@ -119,8 +128,11 @@ export async function participant<TTx>(options: ParticipantOptions<TTx>): Promis
       };
       const reply: RemoteReply = outcome.ok
         ? { ...base, ok: true, output: outcome.output }
-        : { ...base, ok: false, error: outcome.error };
-      await js.publish(replyTo, JSON.stringify(reply), { msgID: `reply:${command.key}#${command.attempt}` });
+        : { ...base, ok: false, error: outcome.error, ...(outcome.stale === true ? { stale: true } : {}) };
+      // A stale refusal has a message id of its own: the current holder's command of the same key
+      // and attempt may still come, and its reply must not be taken by JetStream for a duplicate.
+      const msgID = `reply:${command.key}#${command.attempt}${outcome.ok || outcome.stale !== true ? '' : `:stale@${command.fence}`}`;
+      await js.publish(replyTo, JSON.stringify(reply), { msgID });
     }
     msg.ack();
   };

@@ -26,6 +26,7 @@ export function participantPostgres(
   options: ParticipantPostgresOptions = {},
 ): ParticipantStore<pg.PoolClient> {
   const table = `${quoted(options.schema ?? 'public')}.sagachart_ledger`;
+  const fences = `${quoted(options.schema ?? 'public')}.sagachart_fences`;
   const ledgerOf = (client: pg.PoolClient): Ledger => ({
     async get(key) {
       // The key is locked until the transaction ends, present or not: two processes never apply it both.
@@ -44,12 +45,31 @@ export function participantPostgres(
         [key, entry.state, JSON.stringify(entry.output ?? null), Date.now()],
       );
     },
+    async highestFence(executionId) {
+      // Locked before any key (always in this order): a fence check and its effect are one step
+      // across processes, so a stale command cannot slip in beside the new holder's.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('sagachart-fence:' || $1))", [executionId]);
+      const { rows } = await client.query<{ fence: string }>(`SELECT fence FROM ${fences} WHERE execution_id = $1`, [
+        executionId,
+      ]);
+      return rows[0] === undefined ? undefined : Number(rows[0].fence);
+    },
+    async raiseFence(executionId, fence) {
+      await client.query(
+        `INSERT INTO ${fences} (execution_id, fence, at) VALUES ($1, $2, $3)
+         ON CONFLICT (execution_id) DO UPDATE SET fence = GREATEST(${fences}.fence, excluded.fence), at = excluded.at`,
+        [executionId, fence, Date.now()],
+      );
+    },
   });
   return {
     async init() {
       if (options.schema !== undefined) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoted(options.schema)}`);
       await pool.query(
         `CREATE TABLE IF NOT EXISTS ${table} (key TEXT PRIMARY KEY, state TEXT NOT NULL, output TEXT, at BIGINT NOT NULL)`,
+      );
+      await pool.query(
+        `CREATE TABLE IF NOT EXISTS ${fences} (execution_id TEXT PRIMARY KEY, fence BIGINT NOT NULL, at BIGINT NOT NULL)`,
       );
     },
     transaction: (fn) => pgTransaction(pool, (client) => fn(client, ledgerOf(client))),

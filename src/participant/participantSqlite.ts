@@ -7,7 +7,19 @@ const LEDGER = `
     state TEXT NOT NULL,
     output TEXT,
     at INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS sagachart_fences (
+    execution_id TEXT PRIMARY KEY,
+    fence INTEGER NOT NULL,
+    at INTEGER NOT NULL
   )`;
+
+interface Statements {
+  get: Database.Statement<[string]>;
+  put: Database.Statement<[string, string, string, number]>;
+  fence: Database.Statement<[string]>;
+  raise: Database.Statement<[string, number, number]>;
+}
 
 /**
  * A participant's ledger in its own SQLite file (WAL). Handlers get the
@@ -23,8 +35,7 @@ const LEDGER = `
 export function participantSqlite(pathOrDb: string | Database.Database): ParticipantStore<Database.Database> {
   const owned = typeof pathOrDb === 'string';
   const db = owned ? new Database(pathOrDb) : pathOrDb;
-  let statements:
-    { get: Database.Statement<[string]>; put: Database.Statement<[string, string, string, number]> } | undefined;
+  let statements: Statements | undefined;
   const ledger: Ledger = {
     get(key) {
       const row = statements?.get.get(key) as { state: LedgerEntry['state']; output: string | null } | undefined;
@@ -34,6 +45,15 @@ export function participantSqlite(pathOrDb: string | Database.Database): Partici
     },
     put(key, entry) {
       statements?.put.run(key, entry.state, JSON.stringify(entry.output ?? null), Date.now());
+      return Promise.resolve();
+    },
+    // One command at a time under BEGIN IMMEDIATE: the check and the effect are already one step.
+    highestFence(executionId) {
+      const row = statements?.fence.get(executionId) as { fence: number } | undefined;
+      return Promise.resolve(row?.fence);
+    },
+    raiseFence(executionId, fence) {
+      statements?.raise.run(executionId, fence, Date.now());
       return Promise.resolve();
     },
   };
@@ -47,6 +67,11 @@ export function participantSqlite(pathOrDb: string | Database.Database): Partici
         put: db.prepare(
           `INSERT INTO sagachart_ledger (key, state, output, at) VALUES (?, ?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET state = excluded.state, output = excluded.output, at = excluded.at`,
+        ),
+        fence: db.prepare('SELECT fence FROM sagachart_fences WHERE execution_id = ?'),
+        raise: db.prepare(
+          `INSERT INTO sagachart_fences (execution_id, fence, at) VALUES (?, ?, ?)
+           ON CONFLICT (execution_id) DO UPDATE SET fence = max(fence, excluded.fence), at = excluded.at`,
         ),
       };
       return Promise.resolve();

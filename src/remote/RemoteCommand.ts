@@ -35,7 +35,13 @@ export interface RemoteFailure {
   readonly permanent?: boolean;
 }
 
-/** A participant's answer to one command, correlated by `key` and `attempt`. */
+/**
+ * A participant's answer to one command, correlated by `key` and `attempt`.
+ * `stale: true` marks the refusal of a command whose `fence` was lower than one
+ * the participant saw for the execution: it answers an engine that lost the
+ * execution, so the current holder journals it and waits on (it is never the
+ * step's outcome).
+ */
 export type RemoteReply = {
   readonly v: 1;
   readonly key: string;
@@ -43,7 +49,10 @@ export type RemoteReply = {
   readonly step: string;
   readonly kind: 'run' | 'compensate';
   readonly attempt: number;
-} & ({ readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly error: RemoteFailure });
+} & (
+  | { readonly ok: true; readonly output: unknown }
+  | { readonly ok: false; readonly error: RemoteFailure; readonly stale?: boolean }
+);
 
 const base = {
   v: z.literal(1),
@@ -65,6 +74,7 @@ export const remoteReplySchema = z.union([
       message: z.string().max(10_000),
       permanent: z.boolean().optional(),
     }),
+    stale: z.boolean().optional(),
   }),
 ]);
 

@@ -10,6 +10,7 @@ import type { SagaStore } from '../store/SagaStore.js';
 import { applyOperation } from './applyOperation.js';
 import type { LiveExecution } from './LiveExecution.js';
 import { notHeldError } from './operationRefusals.js';
+import { settledCommands } from './settledReads.js';
 
 interface Submission {
   readonly executionId: string;
@@ -152,11 +153,17 @@ export class Inbox {
   }
 
   private async readOutcomes(): Promise<void> {
-    for (const [id, waiter] of [...this.waiters]) {
-      if (waiter.applied === true) continue;
-      const command = await this.store.getCommand(id).catch(() => undefined);
-      if (command === undefined || command.state === 'pending' || this.waiters.get(id) !== waiter) continue;
-      this.take(id);
+    const asked = [...this.waiters].filter(([, waiter]) => waiter.applied !== true);
+    if (asked.length === 0) return;
+    const settled = await settledCommands(
+      this.store,
+      asked.map(([id]) => id),
+    ).catch(() => []);
+    const waiting = new Map(asked);
+    for (const command of settled) {
+      const waiter = waiting.get(command.id);
+      if (waiter === undefined || this.waiters.get(command.id) !== waiter) continue;
+      this.take(command.id);
       if (command.state === 'applied') waiter.resolve();
       else waiter.reject(refusalError(waiter.executionId, command.refusal));
     }

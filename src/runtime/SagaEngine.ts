@@ -20,7 +20,7 @@ import {
 } from '../store/SagaStore.js';
 import { checkReason } from './boundaryValues.js';
 import { checkExternalEvent, externalEventData, type ExternalEvent } from './externalEvent.js';
-import { executionView, settledView, statusOf, type ExecutionView } from './ExecutionView.js';
+import { settledView, statusOf, type ExecutionView } from './ExecutionView.js';
 import { EngineOwnership } from './EngineOwnership.js';
 import { ExecutionReads } from './ExecutionReads.js';
 import { GroupCommitter } from './GroupCommitter.js';
@@ -34,6 +34,7 @@ import { Passivator } from './Passivator.js';
 import { RemoteSteps, type RemoteStepsPort } from './RemoteSteps.js';
 import { resolvePassivation, type ResolvedPassivation } from './passivationOptions.js';
 import { SettleWaiters } from './SettleWaiters.js';
+import { settledViews } from './settledReads.js';
 import { checkedInput, existingStart, StartClaims, type StartRequest } from './startRequest.js';
 import type { ExecuteResult, RecoveryReport, SagaEngineOptions } from './SagaEngineOptions.js';
 
@@ -123,8 +124,7 @@ export class SagaEngine extends ExecutionReads {
         void this.passivator.recheckCommands();
         this.settleWaiters.recheck(
           (id) => this.live.has(id),
-          (id) => this.store.get(id).then((stored) => stored && executionView(stored)),
-          (view) => SETTLED_STATUSES.includes(view.status),
+          (ids) => settledViews(this.store, ids),
         );
       },
     });

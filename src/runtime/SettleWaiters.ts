@@ -13,6 +13,7 @@ interface Waiter {
  */
 export class SettleWaiters {
   private readonly byId = new Map<string, Set<Waiter>>();
+  private rechecking = false;
 
   /** A promise for the execution's settled view. */
   wait(id: string): Promise<ExecutionView> {
@@ -58,22 +59,24 @@ export class SettleWaiters {
 
   /**
    * Re-reads the executions waited for that are not in memory here (another engine
-   * may have settled them) and resolves those that are settled.
+   * may have settled them) and resolves those that are settled. One pass at a time:
+   * a recheck asked for while one reads is that one.
    */
-  recheck(
-    skip: (id: string) => boolean,
-    read: (id: string) => Promise<ExecutionView | undefined>,
-    settled: (view: ExecutionView) => boolean,
-  ): void {
-    for (const id of this.byId.keys()) {
-      if (skip(id)) continue;
-      void read(id).then(
-        (view) => {
-          if (view !== undefined && settled(view) && !skip(id)) this.resolve(id, view);
+  recheck(skip: (id: string) => boolean, readSettled: (ids: readonly string[]) => Promise<ExecutionView[]>): void {
+    if (this.rechecking) return;
+    const ids = [...this.byId.keys()].filter((id) => !skip(id));
+    if (ids.length === 0) return;
+    this.rechecking = true;
+    void readSettled(ids)
+      .then(
+        (views) => {
+          for (const view of views) if (!skip(view.id)) this.resolve(view.id, view);
         },
         () => undefined,
-      );
-    }
+      )
+      .finally(() => {
+        this.rechecking = false;
+      });
   }
 
   has(id: string): boolean {

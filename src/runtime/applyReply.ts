@@ -26,7 +26,8 @@ function ignoredBecause(context: SagaContext, reply: RemoteReply, current: numbe
 /**
  * Applies a remote step's reply to an execution in memory: when the attempt it
  * answers still waits, it completes (or fails) that attempt in the same
- * transition; a duplicate or late reply is journalled (`ReplyIgnored`) and
+ * transition; a duplicate or late reply, or a participant's refusal of a
+ * replaced engine's command (`stale`), is journalled (`ReplyIgnored`) and
  * changes nothing else. Either way the inbox command is settled once.
  *
  * @internal
@@ -45,7 +46,9 @@ export function applyReply(live: LiveExecution, reply: RemoteReply): void {
   } else {
     event = { type: replyEvent(reply.step, reply.kind, false), error: remoteError(reply.error) };
   }
-  if (reply.executionId === live.id && reply.attempt === current && snapshot.can(event)) {
+  // A participant refused a replaced engine's command: an answer to that engine, never this attempt's outcome.
+  const stale = !reply.ok && reply.stale === true;
+  if (!stale && reply.executionId === live.id && reply.attempt === current && snapshot.can(event)) {
     live.actor.send(event);
     return;
   }
@@ -54,6 +57,11 @@ export function applyReply(live: LiveExecution, reply: RemoteReply): void {
     type: 'ReplyIgnored',
     step: reply.step,
     attempt: reply.attempt,
-    data: { key: reply.key, kind: reply.kind, ok: reply.ok, why: ignoredBecause(context, reply, current) },
+    data: {
+      key: reply.key,
+      kind: reply.kind,
+      ok: reply.ok,
+      why: stale ? `stale: ${reply.error.message}` : ignoredBecause(context, reply, current),
+    },
   });
 }

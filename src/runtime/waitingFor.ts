@@ -147,3 +147,25 @@ export function describeWaiting(wait: Waiting, now: number = Date.now()): string
       return `waits for a person: ${wait.phase === 'Compensating' ? 'the compensation of ' : ''}${wait.step} gave up after ${wait.attempts} attempt(s) (${wait.errorName}: ${wait.message})`;
   }
 }
+
+/** The fields of an execution that say how it ended (an `ExecutionView` or its JSON). */
+export interface SettledSource {
+  readonly status: string;
+  readonly completed: readonly string[];
+  readonly reason: { readonly kind: string; readonly message: string; readonly step?: string | undefined } | null;
+}
+
+/**
+ * One line for a list row of an execution that waits for nothing: why a
+ * Compensated one was undone (its last completed step was undone, so naming
+ * it says nothing), else the last step that completed; undefined before any.
+ */
+export function describeSettled(e: SettledSource): string | undefined {
+  if (e.status === 'Compensated' && e.reason !== null) {
+    if (e.reason.kind === 'cancelled') return `undone: cancelled (${e.reason.message})`;
+    if (e.reason.kind === 'deadline') return 'undone: the deadline passed';
+    return `undone after ${e.reason.step ?? 'a step'} failed`;
+  }
+  const last = e.completed.at(-1);
+  return last === undefined ? undefined : `last step ${last}`;
+}

@@ -1,8 +1,10 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { ChoreographyBoard } from '../choreography/ChoreographyBoard.js';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import type { ExecutionStatus } from '../store/SagaStore.js';
 import { bearerAuth } from './bearerAuth.js';
 import { chartJson } from './chartJson.js';
+import { choreographyRoutes } from './choreographyRoutes.js';
 import { errorResponse, HttpError } from './HttpError.js';
 import { jsonOnly } from './jsonOnly.js';
 import { loopbackHost } from './loopbackHost.js';
@@ -45,6 +47,8 @@ export interface AppOptions {
   readonly sseBufferBytes?: number | undefined;
   /** The longest `?wait=ms` a request may ask for; 30 s by default. */
   readonly maxWaitMs?: number | undefined;
+  /** The choreographies shown beside the executions (`/api/choreographies`). */
+  readonly choreographies?: ChoreographyBoard | undefined;
 }
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -113,6 +117,8 @@ export function createApp(options: AppOptions) {
   app.get('/api/sagas/:name/chart', reading, (req, res) => {
     res.json(chartJson(engine.machine(param(req, 'name'))));
   });
+
+  choreographyRoutes(app, reading, options.choreographies);
 
   app.post(
     '/api/executions',

@@ -3,6 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SagaDefinitionError } from '../definition/errors.js';
 import type { AnySagaDefinition } from '../definition/types.js';
+import type { ChoreographyDefinition } from '../choreography/defineChoreography.js';
 
 const isDefinition = (value: unknown): value is AnySagaDefinition =>
   typeof value === 'object' &&
@@ -10,6 +11,12 @@ const isDefinition = (value: unknown): value is AnySagaDefinition =>
   typeof (value as AnySagaDefinition).hash === 'string' &&
   typeof (value as AnySagaDefinition).name === 'string' &&
   Array.isArray((value as AnySagaDefinition).steps);
+
+const isChoreography = (value: unknown): value is ChoreographyDefinition =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as ChoreographyDefinition).kind === 'choreography' &&
+  typeof (value as ChoreographyDefinition).name === 'string';
 
 const isTypeScript = (name: string) => ['.ts', '.mts', '.cts'].includes(extname(name)) && !/\.d\.[mc]?ts$/.test(name);
 
@@ -46,12 +53,14 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
 export interface LoadedSagas extends Array<AnySagaDefinition> {
   /** `name@version` → the file that exported it. */
   readonly files?: ReadonlyMap<string, string>;
+  /** The choreographies the modules export beside their sagas (`defineChoreography`). */
+  readonly choreographies?: readonly ChoreographyDefinition[];
 }
 
 /**
  * Imports every module directly in `dir` (.js and .mjs, and .ts/.mts through
  * tsx when the process does not load TypeScript itself) and collects the saga
- * definitions they export.
+ * definitions they export, and the choreographies beside them.
  */
 export async function loadSagas(dir: string): Promise<LoadedSagas> {
   const folder = resolve(dir);
@@ -67,6 +76,7 @@ export async function loadSagas(dir: string): Promise<LoadedSagas> {
     .filter((name) => statSync(join(folder, name)).isFile());
   const found = new Map<string, AnySagaDefinition>();
   const files = new Map<string, string>();
+  const choreographies = new Map<string, ChoreographyDefinition>();
   for (const name of modules) {
     const file = join(folder, name);
     let module: Record<string, unknown>;
@@ -81,11 +91,21 @@ export async function loadSagas(dir: string): Promise<LoadedSagas> {
         found.set(`${value.name}@${value.version}`, value);
         files.set(`${value.name}@${value.version}`, name);
       }
+      if (isChoreography(value)) {
+        const other = choreographies.get(value.name);
+        if (other !== undefined && other !== value) {
+          throw new SagaDefinitionError(
+            `Two choreographies are named "${value.name}" (the second in ${file}): each name must mean one`,
+            'machines-folder',
+          );
+        }
+        choreographies.set(value.name, value);
+      }
     }
   }
   if (found.size === 0) {
     const looked = modules.length === 0 ? 'no .js, .mjs or .ts modules' : `none in ${modules.join(', ')}`;
     throw new SagaDefinitionError(`No saga definitions found in ${folder} (${looked})`, 'machines-folder');
   }
-  return Object.assign([...found.values()], { files });
+  return Object.assign([...found.values()], { files, choreographies: [...choreographies.values()] });
 }

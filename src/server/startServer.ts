@@ -32,6 +32,10 @@ export async function startServer(options: ServerOptions & { engine: SagaEngine 
     const listening = app.listen(options.port ?? 3000, host, (error?: Error) =>
       error ? reject(error) : resolve(listening),
     );
+  }).catch((error: unknown) => {
+    // Not listening: the app's metrics and stream feed must not outlive it.
+    closeApp();
+    throw error;
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

@@ -183,6 +183,16 @@ export interface SagaStore {
   pendingCommands(executionId: string): Promise<InboxCommand[]>;
   /** One command with its outcome (for a caller whose command another engine applies). */
   getCommand(id: number): Promise<SettledCommand | undefined>;
+  /**
+   * Of these commands, the ones settled (applied or refused), in one read: a store many
+   * engines share has it, for the callers waiting on commands other engines apply.
+   */
+  settledCommands?(ids: readonly number[]): Promise<SettledCommand[]>;
+  /**
+   * Of these executions, the settled ones (Completed, Compensated, Failed), in one read:
+   * a store many engines share has it, for the callers waiting on executions other engines move.
+   */
+  settledExecutions?(ids: readonly string[]): Promise<StoredExecution[]>;
   /** Up to `limit` outbox messages not yet published, oldest first. */
   outbox(limit: number): Promise<OutboxMessage[]>;
   /** Removes published outbox messages (ids that are not there are ignored). */

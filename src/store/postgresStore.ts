@@ -17,6 +17,7 @@ import {
 import type { OutboxMessage } from './OutboxMessage.js';
 import { decodeCursor, encodeCursor, pageSize, statusFilter } from './listCursor.js';
 import { inputFieldCandidates, inputFieldPath, UNFINISHED_STATUSES } from './listFilters.js';
+import { DEFAULT_LEASE_HISTORY_MS, LeaseHistoryPruner } from './postgresHistory.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_MAX_HELD, PostgresLeases } from './postgresLeases.js';
 import { POSTGRES_MIGRATIONS } from './postgresSchema.js';
 import { pgTransaction } from './pgTransaction.js';
@@ -54,6 +55,13 @@ export interface PostgresStoreOptions {
    * itself it holds until it stops); the CLI's local commands use it.
    */
   readonly maxHeld?: number;
+  /**
+   * How long the lease history is kept, in ms (7 days by default): `lease_log`
+   * rows (who took which execution when) and the `engines` rows of engines
+   * that stopped heartbeating (killed ones never remove their own) older than
+   * this are deleted when an engine opens the store and hourly.
+   */
+  readonly leaseHistoryMs?: number;
   /** Read only: holds nothing, refuses commits. */
   readonly readOnly?: boolean;
 }
@@ -80,6 +88,7 @@ class PostgresStore implements SagaStore {
   private readonly feedLock: string;
   private opened = false;
   private leases: PostgresLeases | undefined;
+  private history: LeaseHistoryPruner | undefined;
   private readonly connect: () => pg.Client | undefined;
   private readonly schema: string;
 
@@ -100,6 +109,10 @@ class PostgresStore implements SagaStore {
     const maxHeld = options.maxHeld ?? DEFAULT_MAX_HELD;
     if (!Number.isInteger(maxHeld) || maxHeld < 0) {
       throw new StoreError(`Invalid maxHeld ${String(maxHeld)}: use a whole number >= 0`);
+    }
+    const history = options.leaseHistoryMs ?? DEFAULT_LEASE_HISTORY_MS;
+    if (!Number.isInteger(history) || history < 1) {
+      throw new StoreError(`Invalid leaseHistoryMs ${String(history)}: use a whole number of ms >= 1`);
     }
     this.feedLock = `sagachart.feed.${schema}`;
     if (typeof urlOrPool === 'string') {
@@ -183,6 +196,8 @@ class PostgresStore implements SagaStore {
       );
       await this.guard('register this engine', () => leases.open());
       this.leases = leases;
+      this.history = new LeaseHistoryPruner(this.pool, this.s, this.options.leaseHistoryMs ?? DEFAULT_LEASE_HISTORY_MS);
+      this.history.start();
     }
     this.opened = true;
   }
@@ -561,6 +576,20 @@ class PostgresStore implements SagaStore {
     return toSettledCommand(row);
   }
 
+  async settledCommands(ids: readonly number[]): Promise<SettledCommand[]> {
+    const safe = ids.filter((id) => Number.isSafeInteger(id));
+    if (safe.length === 0) return [];
+    const sql = `SELECT * FROM ${this.s}.inbox WHERE id = ANY($1::bigint[]) AND state <> 'pending'`;
+    return (await this.rows<InboxRow>('read', sql, [safe])).map(toSettledCommand);
+  }
+
+  async settledExecutions(ids: readonly string[]): Promise<StoredExecution[]> {
+    if (ids.length === 0) return [];
+    const sql = `SELECT * FROM ${this.s}.executions
+      WHERE id = ANY($1::text[]) AND status IN ('Completed', 'Compensated', 'Failed')`;
+    return (await this.rows<ExecutionRow>('read', sql, [ids])).map(toExecution);
+  }
+
   /** One write transaction (refused when open read-only). */
   private async writing<T>(operation: string, fn: (client: pg.PoolClient, leases: PostgresLeases) => Promise<T>) {
     this.ready();
@@ -650,6 +679,8 @@ class PostgresStore implements SagaStore {
   async close(): Promise<void> {
     if (!this.opened) return;
     this.opened = false;
+    await this.history?.stop();
+    this.history = undefined;
     await this.leases?.close();
     this.leases = undefined;
     const pool = this.poolOrUndefined;

@@ -9,3 +9,4 @@ export type { RunSagaPathOptions, SagaPathReport } from './runSagaPath.js';
 export type { SagaPath, SagaPathKind, StepFate, WaitFate, CompensationFate } from './SagaPath.js';
 export type { SagaPathViolationKind, SagaPathViolationDetails } from './SagaPathViolation.js';
 export type { EffectCall } from './instrumentSaga.js';
+export type { RemoteStandIns } from './remoteStandIns.js';

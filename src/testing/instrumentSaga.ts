@@ -3,6 +3,7 @@ import { defineSaga } from '../definition/defineSaga.js';
 import { PermanentError } from '../definition/errors.js';
 import type { AnySagaDefinition, SagaStep, StepDefinition } from '../definition/types.js';
 import type { PathRun, UserError } from './PathRun.js';
+import { withStandIn, type RemoteStandIns } from './remoteStandIns.js';
 
 /** One call the fault injector saw. */
 export interface EffectCall {
@@ -62,12 +63,18 @@ export function isProgrammingError(error: unknown): boolean {
  * compensation retries wait milliseconds, timeouts the path does not mean to
  * fire are capped at `maxWaitMs`. With `run.crashInFlight`, the first call of
  * each step and compensation outside a parallel group applies its effect and
- * then has its engine killed before it returns. The shape, and so the
- * definition hash, stays the same.
+ * then has its engine killed before it returns. Remote steps are answered
+ * by `standIns` (or `{}`) in this process. The shape, and so the definition
+ * hash, stays the same.
  *
  * @internal
  */
-export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxWaitMs: number): AnySagaDefinition {
+export function instrumentSaga(
+  definition: AnySagaDefinition,
+  run: PathRun,
+  maxWaitMs: number,
+  standIns: RemoteStandIns = {},
+): AnySagaDefinition {
   const { path } = run;
   const plan = planSaga(definition);
 
@@ -77,7 +84,10 @@ export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxW
     const fate = path.steps[name] ?? 'ok';
     const compensationFate = path.compensations[name] ?? 'ok';
     const inGroup = planned.group !== undefined;
-    const compensate = options.compensate;
+    // A remote step's participant is stood in for here: the path decides its fate like any step's.
+    const userRun = withStandIn(options.run, standIns);
+    const compensate =
+      typeof options.compensate === 'function' ? withStandIn(options.compensate, standIns) : options.compensate;
 
     const timeoutMs =
       options.timeoutMs === undefined
@@ -155,7 +165,7 @@ export function instrumentSaga(definition: AnySagaDefinition, run: PathRun, maxW
             case 'cancelInFlight':
               break;
           }
-          const output = await callUser('run', ctx.attempt, () => options.run(ctx));
+          const output = await callUser('run', ctx.attempt, () => userRun(ctx));
           call.output = output;
           call.returned = true;
           // The effect is applied, and the step never reports back: its outcome is unknown.

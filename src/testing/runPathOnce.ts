@@ -7,6 +7,7 @@ import type { ExecutionView } from '../runtime/ExecutionView.js';
 import { SagaEngine } from '../runtime/SagaEngine.js';
 import { memoryStore } from '../store/memoryStore.js';
 import type { SagaStore } from '../store/SagaStore.js';
+import type { RemoteStandIns } from './remoteStandIns.js';
 import { instrumentSaga, type EffectCall } from './instrumentSaga.js';
 import type { PathData } from './pathData.js';
 import type { PathRun, UserError } from './PathRun.js';
@@ -24,6 +25,7 @@ export interface PathRunSettings {
   readonly maxWaitMs: number;
   /** The execution's deadline on a deadline path. */
   readonly deadlineMs: number | undefined;
+  readonly participants: RemoteStandIns | undefined;
 }
 
 /** How one run of a path ended (when no violation stopped it first). */
@@ -106,7 +108,7 @@ export async function runPathOnce(
       else cancelNow(engine, step, IN_FLIGHT_REASON);
     },
   };
-  const saga = instrumentSaga(definition, run, settings.maxWaitMs);
+  const saga = instrumentSaga(definition, run, settings.maxWaitMs, settings.participants);
   const plan = planSaga(saga);
   const shared = settings.store === undefined ? memoryStore() : undefined;
   const open = () => shared ?? (settings.store as () => SagaStore)();

@@ -9,6 +9,7 @@ import type { EffectCall } from './instrumentSaga.js';
 import { pathDataArbitrary, type PathData } from './pathData.js';
 import { runPathOnce, threwViolation, type PathRunResult } from './runPathOnce.js';
 import type { SagaPath } from './SagaPath.js';
+import type { RemoteStandIns } from './remoteStandIns.js';
 import { SagaPathViolation } from './SagaPathViolation.js';
 import { sampleOne } from './schemaArbitrary.js';
 
@@ -44,6 +45,13 @@ export interface RunSagaPathOptions {
    * returns), and resume each time in a new engine from the store.
    */
   readonly crashAndRestore?: boolean;
+  /**
+   * Stand-ins for the participants of remote steps, by subject (`{ 'inventory.reserve':
+   * (payload) => ({ reservationId: 'r-1' }) }`): each gets the command's payload and
+   * returns the reply's output, what later steps read in `results`. A remote step
+   * without one is answered `{}`. The path decides each one's fate like any step's.
+   */
+  readonly participants?: RemoteStandIns;
   /** The steps whose effects the participants still hold for an execution, to check undo and completion. */
   readonly liveEffects?: (executionId: string) => readonly string[];
   /** @internal Deliberately broken engine behaviour, for sagachart's own mutation tests. */
@@ -115,6 +123,7 @@ export async function runSagaPath(
     testOnly: options.testOnly,
     budgetMs: options.budgetMs ?? DEFAULT_BUDGET_MS,
     maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+    participants: options.participants,
   };
 
   /** One run with one piece of data: the invariants checked, a violation told with the data. */

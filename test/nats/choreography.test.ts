@@ -1,27 +1,18 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
 import { compileChoreography, defineChoreography, SagaDefinitionError } from '../../src/index.js';
 import { followChoreography } from '../../src/nats.js';
 import { natsAvailable, natsConnection, natsNames } from '../fixtures/nats.js';
 import { until } from '../fixtures/until.js';
+import { testOrders } from '../fixtures/choreographyServer.js';
 
 const available = await natsAvailable();
 
-const orders = (timeoutMs: number) =>
-  defineChoreography({
-    name: 'order-choreography',
-    correlate: (event) => (event.data as { orderId?: string } | undefined)?.orderId,
-    timeoutMs,
-    flow: [
-      { event: 'OrderCreated', compensatedBy: 'OrderCancelled' },
-      { event: 'PaymentProcessed', failure: 'PaymentFailed', compensatedBy: 'PaymentRefunded' },
-      { event: 'StockReserved', failure: 'StockUnavailable', compensatedBy: 'StockReleased' },
-      { event: 'OrderShipped' },
-    ],
-  });
+// The subject is given to followChoreography in each test.
+const orders = (timeoutMs: number) => testOrders({ subject: 'unused.orders.events', timeoutMs });
 
 describe('defineChoreography', () => {
   it('should refuse an event named twice', () => {
@@ -33,6 +24,16 @@ describe('defineChoreography', () => {
         flow: [{ event: 'A', compensatedBy: 'B' }, { event: 'B' }],
       }),
     ).toThrow(SagaDefinitionError);
+  });
+
+  it('should refuse a subject or a stream NATS would not take, naming it', () => {
+    const flow = [{ event: 'A' }];
+    expect(() =>
+      defineChoreography({ name: 'x', correlate: () => 'x', timeoutMs: 1, flow, subject: 'orders events' }),
+    ).toThrow('subject "orders events" is not a NATS subject');
+    expect(() =>
+      defineChoreography({ name: 'x', correlate: () => 'x', timeoutMs: 1, flow, stream: 'ORDERS.ALL' }),
+    ).toThrow('stream "ORDERS.ALL" is not a JetStream stream name');
   });
 
   it('should compile to a statechart with a state per stage and the compensation states', () => {
@@ -97,6 +98,30 @@ describe.skipIf(!available)('followChoreography', () => {
       awaitingCompensation: ['OrderCancelled'],
       flags: [{ kind: 'incomplete-compensation', message: 'still waiting for OrderCancelled' }],
     });
+    await monitor.stop();
+  });
+
+  it('should time an event read late from when the stream stored it, not from when it was read', async () => {
+    const names = natsNames();
+    const subject = `${names.prefix}.orders.events`;
+    const nc = await natsConnection();
+    const js = jetstream(nc);
+    await (await jetstreamManager(nc)).streams.add({ name: names.commandStream, subjects: [subject] });
+    await js.publish(subject, JSON.stringify({ type: 'OrderCreated', data: { orderId: 'early' } }));
+    const published = Date.now();
+    // A monitor that starts later (it was down, or its trackers file is new) reads the event now.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const monitor = await followChoreography(orders(60_000), {
+      connection: nc,
+      stream: names.commandStream,
+      subject,
+      store: join(mkdtempSync(join(process.env['TMPDIR'] ?? tmpdir(), 'choreography-')), 'monitor.db'),
+    });
+    await monitor.caughtUp();
+    await until(() => monitor.get('early') !== undefined);
+    const early = monitor.get('early')!;
+    expect(early.events[0]!.at).toBeLessThanOrEqual(published);
+    expect(early.dueAt).toBe(early.events[0]!.at + 60_000);
     await monitor.stop();
   });
 });

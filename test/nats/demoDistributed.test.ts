@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { natsAvailable } from '../fixtures/nats.js';
@@ -20,4 +21,35 @@ describe.skipIf(!available)('npm run demo:distributed', () => {
     expect(run.stdout).toContain('A-3: Compensated (SKU-SOLD-OUT is sold out)');
     expect(run.stdout).toContain('A-4: Completed');
   }, 150_000);
+
+  it('should say the port is taken and stop its participants, not leave them running', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const run = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'scripts', 'demo-distributed', 'run.ts'), '--once', '--port', String(port)],
+        { cwd: root, encoding: 'utf8', timeout: 120_000 },
+      );
+      expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(1);
+      expect(run.stderr.trim()).toBe(
+        `demo:distributed: cannot listen on 127.0.0.1:${port}: the port is in use (another sagachart serve, npm start or demo?); stop it, or pick another port with npm run demo:distributed -- --port N`,
+      );
+      const pids = (/\(pids ([\d, ]+)\)/.exec(run.stdout)?.[1] ?? '').split(', ').map(Number);
+      expect(pids).toHaveLength(4);
+      await expect.poll(() => pids.filter(alive), { timeout: 10_000 }).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  }, 150_000);
 });
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

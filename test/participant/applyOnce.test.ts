@@ -124,6 +124,49 @@ function contract<TTx>(name: string, make: () => Promise<Harness<TTx>>, skip = f
       });
       expect(called).toBe(0);
     });
+
+    it('should refuse a command whose fence is lower than one seen for its execution, writing nothing', async () => {
+      const h = await make();
+      await h.store.init();
+      const fenced = (kind: 'run' | 'compensate', fence: number) => ({ ...command(kind, 'x3'), fence });
+      const apply = (kind: 'run' | 'compensate') => async (tx: TTx) => {
+        await h.effect(tx, `x3:${kind}`, kind);
+        return kind;
+      };
+      // The new holder (fence 2) runs the step; the replaced one (fence 1) would undo it.
+      expect(await applyOnce(h.store, fenced('run', 2), apply('run'))).toEqual({ ok: true, output: 'run' });
+      expect(await applyOnce(h.store, fenced('compensate', 1), apply('compensate'))).toEqual({
+        ok: false,
+        stale: true,
+        error: expect.objectContaining({ name: 'StaleFenceError', message: expect.stringContaining('fence 1') }),
+      });
+      expect(await h.effects()).toEqual([{ key: 'x3:run', kind: 'run' }]);
+      // The stale command left no mark: the holder's own compensation (same fence) still applies.
+      expect(await applyOnce(h.store, fenced('compensate', 2), apply('compensate'))).toEqual({
+        ok: true,
+        output: 'compensate',
+      });
+      expect(await h.effects()).toEqual([
+        { key: 'x3:run', kind: 'run' },
+        { key: 'x3:compensate', kind: 'compensate' },
+      ]);
+    });
+
+    it('should not let a stale compensation block the forward command of the current holder', async () => {
+      const h = await make();
+      await h.store.init();
+      // A command of another step (fence 3) tells the participant who holds x4 now.
+      expect(
+        await applyOnce(h.store, { ...command('run', 'x4'), key: 'x4:other', fence: 3 }, () => Promise.resolve(1)),
+      ).toMatchObject({ ok: true });
+      expect(
+        await applyOnce(h.store, { ...command('compensate', 'x4'), fence: 2 }, () => Promise.resolve(0)),
+      ).toMatchObject({ ok: false, stale: true });
+      expect(await applyOnce(h.store, { ...command('run', 'x4'), fence: 3 }, () => Promise.resolve('taken'))).toEqual({
+        ok: true,
+        output: 'taken',
+      });
+    });
   });
 }
 

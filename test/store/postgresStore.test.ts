@@ -126,6 +126,78 @@ describe.runIf(available)('postgresStore', () => {
     }
   });
 
+  it('should delete the lease history and the dead engines older than it keeps, and nothing newer', async () => {
+    const schema = freshSchema();
+    const first = postgresStore(POSTGRES_URL, { schema });
+    await first.init();
+    await first.commit([write('e1', 1, 0, 1)]);
+    await first.close();
+    const client = new pg.Client({ connectionString: POSTGRES_URL });
+    await client.connect();
+    try {
+      // A week-old take, and an engine killed a week ago (its row left behind), beside fresh ones.
+      await client.query(`INSERT INTO "${schema}".lease_log (execution_id, fence, owner, taken_at)
+        VALUES ('old', 1, 'gone:1:x', now() - interval '8 days'), ('old', 2, 'gone:1:x', now() - interval '30 minutes')`);
+      await client.query(`INSERT INTO "${schema}".engines (id, host, pid, started_at, heartbeat_at)
+        VALUES ('gone:1:x', 'gone', 1, now() - interval '9 days', now() - interval '8 days'),
+               ('quiet:2:y', 'quiet', 2, now() - interval '2 hours', now() - interval '30 minutes')`);
+      const store = postgresStore(POSTGRES_URL, { schema, leaseHistoryMs: 60 * 60 * 1000 });
+      await store.init();
+      const remaining = async () => ({
+        log: (
+          await client.query<{ id: string; fence: string }>(
+            `SELECT execution_id AS id, fence FROM "${schema}".lease_log ORDER BY execution_id, fence`,
+          )
+        ).rows.map((r) => `${r.id}@${r.fence}`),
+        engines: (await client.query<{ id: string }>(`SELECT id FROM "${schema}".engines ORDER BY id`)).rows.map(
+          (r) => r.id,
+        ),
+      });
+      // The first prune runs as the store opens, beside it.
+      for (let i = 0; i < 100 && (await remaining()).log.includes('old@1'); i += 1) await sleep(20);
+      const after = await remaining();
+      expect(after.log).toEqual(['e1@1', 'old@2']);
+      expect(after.engines).toEqual([store.ownership?.engineId, 'quiet:2:y'].sort());
+      await store.close();
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('should read, in one query each, which of many executions and commands are settled', async () => {
+    const store = postgresStore(POSTGRES_URL, { schema: freshSchema() });
+    await store.init();
+    try {
+      await store.commit([
+        write('done', 1, 0, 1, { status: 'Completed' }),
+        write('failed', 1, 0, 1, { status: 'Failed' }),
+        write('running', 1, 0, 1),
+      ]);
+      const settled = await store.settledExecutions?.(['done', 'failed', 'running', 'unknown']);
+      expect(settled?.map((e) => e.id).sort()).toEqual(['done', 'failed']);
+      const [pending] = await store.appendCommands([
+        { executionId: 'running', body: { kind: 'cancel', reason: 'x' }, at: Date.now() },
+      ]);
+      const [applied] = await store.appendCommands([
+        { executionId: 'running', body: { kind: 'cancel', reason: 'y' }, at: Date.now() },
+      ]);
+      const pendingId = pending?.id ?? -1;
+      const appliedId = applied?.id ?? -1;
+      expect(await store.settledCommands?.([pendingId, appliedId, 987_654])).toEqual([]);
+      // The holder settles one of them with its next write.
+      await store.commit([{ ...write('running', 2, 1, 1), commands: [{ id: appliedId }] }]);
+      expect((await store.settledCommands?.([pendingId, appliedId, 987_654]))?.map((c) => [c.id, c.state])).toEqual([
+        [appliedId, 'applied'],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('should refuse a lease history that is not a positive whole number of ms', () => {
+    expect(() => postgresStore(POSTGRES_URL, { leaseHistoryMs: 0 })).toThrow(/Invalid leaseHistoryMs 0/);
+  });
+
   it('should name the server and not the password when it cannot connect', async () => {
     const store = postgresStore('postgres://someone:secret@127.0.0.1:1/nowhere');
     const error = await store.init().catch((e: unknown) => e);

@@ -1,7 +1,9 @@
 import { api, stream, type Execution, type SagaSummary } from '../api.js';
+import { cursorPager } from '../cursorPager.js';
 import { h } from '../dom.js';
 import { latestFetcher } from '../latestFetcher.js';
-import { describeWaiting, formatDue } from '../../../src/runtime/waitingFor.js';
+import { choreographiesSection } from './choreographiesSection.js';
+import { describeSettled, describeWaiting, formatDue } from '../../../src/runtime/waitingFor.js';
 
 /** `4s`, `2m 5s`, `3h 20m`: a span of time as the countdowns print it. */
 const formatSpan = (ms: number): string => formatDue(ms, 0).replace(/^in /, '');
@@ -64,11 +66,11 @@ function stuckText(e: Execution): string {
   return timer === undefined ? whereText(e) : `timer ${timer[0]} overdue by ${overdue}${doing}`;
 }
 
-/** What a row says an execution is doing: where it stopped, what it waits for, or its last step. */
+/** What a row says an execution is doing: what it waits for, why it was undone, or its last step. */
 function whereText(e: Execution): string {
   const first = e.waiting[0];
   if (first !== undefined) return describeWaiting(first);
-  return e.completed.at(-1) === undefined ? '–' : `last step ${e.completed.at(-1)}`;
+  return describeSettled(e) ?? '–';
 }
 
 function row(e: Execution, selected?: Set<string>, where: (e: Execution) => string = whereText): HTMLElement {
@@ -134,9 +136,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     location.hash = `#/?${next.toString()}`;
   };
   /** Cursors of the pages before this one, to go back; '' is the first page. */
-  const cursors: string[] = [];
-  let cursor = '';
-  let nextCursor: string | null = null;
+  const pager = cursorPager(PAGE_SIZE, () => void refresh());
   const counts = h('div', { class: 'counts', 'data-testid': 'counts' });
   const attention = h('tbody');
   const selected = new Set<string>();
@@ -175,17 +175,21 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     `Running or compensating, with a timer (step timeout, retry, event timeout, deadline) overdue by more than ${formatSpan(stuckAfterMs)}: no engine is moving them. Is an engine running with this saga's current version? (serve prints "not resumed" for the ones it refused.)`,
     table(stuck, 'stuck-table'),
   );
+  // Shown when any of its parts has rows (the choreographies' part refreshes on its own).
+  const showAttention = () => {
+    attentionBox.hidden =
+      (failedBox.hidden && stuckBox.hidden && choreographies.attention.hidden) || filter.status !== '';
+  };
+  const choreographies = choreographiesSection(showAttention, filter.saga === '');
   const attentionBox = h(
     'section',
     { class: 'attention', 'data-testid': 'attention' },
     h('h3', {}, 'Needs attention'),
     failedBox,
     stuckBox,
+    choreographies.attention,
   );
   const tbody = h('tbody');
-  const pageInfo = h('span', { class: 'muted', 'data-testid': 'page-info' });
-  const prev = h('button', { type: 'button', 'data-testid': 'prev-page' }, '← newer');
-  const next = h('button', { type: 'button', 'data-testid': 'next-page' }, 'older →');
   const query = (extra: Record<string, string>) => {
     const q = new URLSearchParams(extra);
     if (filter.saga !== '') q.set('saga', filter.saga);
@@ -201,7 +205,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
   const refresh = async () => {
     const listQuery = query({ limit: String(PAGE_SIZE) });
     if (filter.status !== '') listQuery.set('status', filter.status);
-    if (cursor !== '') listQuery.set('cursor', cursor);
+    if (pager.cursor() !== '') listQuery.set('cursor', pager.cursor());
     const overdue = query({ overdueBefore: String(Date.now() - stuckAfterMs), limit: '20' });
     const [page, failed, late, all] = await Promise.all([
       api<{ items: Execution[]; nextCursor: string | null }>('GET', `/api/executions?${listQuery.toString()}`),
@@ -236,7 +240,7 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     );
     failedBox.hidden = failed.items.length === 0;
     stuckBox.hidden = late.items.length === 0;
-    attentionBox.hidden = (failedBox.hidden && stuckBox.hidden) || filter.status !== '';
+    showAttention();
     attention.replaceChildren(...failed.items.map((e) => row(e, selected)));
     stuck.replaceChildren(...late.items.map((e) => row(e, undefined, stuckText)));
     const failedCount = byStatus.get('Failed') ?? 0;
@@ -253,21 +257,8 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
         : '',
     );
     tbody.replaceChildren(...page.items.map((e) => row(e)));
-    nextCursor = page.nextCursor;
-    next.disabled = nextCursor === null;
-    prev.disabled = cursors.length === 0;
-    pageInfo.textContent = `page ${cursors.length + 1} · ${page.items.length} shown, ${PAGE_SIZE} a page`;
+    pager.shown(page.items.length, page.nextCursor);
   };
-  next.addEventListener('click', () => {
-    if (nextCursor === null) return;
-    cursors.push(cursor);
-    cursor = nextCursor;
-    void refresh();
-  });
-  prev.addEventListener('click', () => {
-    cursor = cursors.pop() ?? '';
-    void refresh();
-  });
   root.replaceChildren(
     h('h2', {}, 'Sagas'),
     h(
@@ -305,9 +296,10 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     ),
     counts,
     table(tbody, 'executions'),
-    h('div', { class: 'pager' }, prev, next, pageInfo),
+    pager.element,
+    choreographies.element,
   );
-  await refresh();
+  await Promise.all([refresh(), choreographies.refresh()]);
   // Bursts of transitions cost one refresh after the one on its way; only the first page follows live.
   // A pause after each refresh keeps a busy server at a few list reads a second.
   const follow = latestFetcher(
@@ -317,7 +309,11 @@ export async function executionsView(root: HTMLElement, params: URLSearchParams)
     },
     () => undefined,
   );
-  return stream('/api/stream', 'journal', () => {
-    if (cursor === '') follow();
+  const stopStream = stream('/api/stream', 'journal', () => {
+    if (pager.cursor() === '') follow();
   });
+  return () => {
+    stopStream();
+    choreographies.stop();
+  };
 }

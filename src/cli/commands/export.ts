@@ -22,7 +22,7 @@ function statelyCode(name: string, config: unknown): string {
 
 export const exportChart: Command = {
   name: 'export',
-  summary: "print a saga's statechart as XState JSON or a Mermaid diagram",
+  summary: "print a saga's statechart as XState JSON, a Mermaid diagram or code for Stately Studio",
   usage: `sagachart export <saga> [--format json|mermaid|stately]
 
 json: the compiled machine as XState's JSON (machine.toJSON());

@@ -1,7 +1,7 @@
 import { EXECUTION_STATUSES, type ExecutionStatus } from '../../store/SagaStore.js';
 import { CliError } from '../CliError.js';
 import { str, withClient, type Command } from '../Command.js';
-import { describeWaiting, waitingFor } from '../../runtime/waitingFor.js';
+import { describeSettled, describeWaiting, waitingFor } from '../../runtime/waitingFor.js';
 import { commandHint } from '../format/commandHint.js';
 import { formatTable } from '../format/table.js';
 import { summaryFor } from '../format/waitingLines.js';
@@ -81,7 +81,7 @@ export const ls: Command = {
         e.id,
         e.saga,
         e.status,
-        e.waiting[0] !== undefined ? describeWaiting(e.waiting[0]) : `last step ${e.completed.at(-1) ?? '-'}`,
+        e.waiting[0] !== undefined ? describeWaiting(e.waiting[0]) : (describeSettled(e) ?? '-'),
         new Date(e.updatedAt).toISOString(),
       ]);
       formatTable(['ID', 'SAGA', 'STATUS', 'WHERE / WAITS FOR', 'UPDATED'], rows).forEach(out);

@@ -8,8 +8,12 @@ import { startServer } from '../../server/startServer.js';
 import { databaseLabel, storeFor } from '../storeFor.js';
 import { CliError } from '../CliError.js';
 import { defaultMachinesDir, inspectorDir, str, type Command } from '../Command.js';
+import { listenFailure } from '../listenFailure.js';
 import { startOtlp } from '../otlp.js';
 import { useDemoFaults } from '../demoFaults.js';
+import { choreographyFileFor, followChoreographies } from '../followChoreographies.js';
+import { connectNats, NO_NATS } from '../connectNats.js';
+import { relayRemoteSteps } from '../relayRemoteSteps.js';
 
 /** `--cors a,b` as canonical origins; a usage error naming the bad one. */
 function corsOrigins(value: string | undefined): string[] {
@@ -32,11 +36,18 @@ export const serve: Command = {
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
                 [--cors https://app.example.com,...] [--max-wait 30000] [--commit-window MS] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+                [--nats nats://127.0.0.1:4222] [--choreography-db FILE]
 
 --max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
 --commit-window lets a group commit wait up to MS (0-100) for executions that moved
 recently, so writes from separate requests share one transaction (0: off).
 --db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
+--nats (or SAGACHART_NATS_URL) connects to NATS JetStream: the commands of remote steps are
+relayed to participants (streams SAGACHART_COMMANDS / SAGACHART_REPLIES unless
+SAGACHART_NATS_COMMAND_STREAM / _REPLY_STREAM / _REPLY_SUBJECT say otherwise), and the
+choreographies the machines export (defineChoreography with a subject) are followed, their trackers kept in
+--choreography-db (default: beside a SQLite --db, e.g. data/sagachart.choreographies.db;
+data/choreographies.db for PostgreSQL).
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
 --stately also streams XState inspection events to a WebSocket server in
@@ -56,6 +67,8 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     'commit-window': { type: 'string' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
+    nats: { type: 'string' },
+    'choreography-db': { type: 'string' },
   },
   optionalValues: { stately: 'ws://localhost:8080' },
   async run(_, values, { out, err }) {
@@ -91,16 +104,38 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     });
     const report = await engine.start();
     for (const refused of report.refused) err(`not resumed: ${refused.id}: ${refused.error.message}`);
+    const natsUrl = str(values, 'nats') ?? process.env['SAGACHART_NATS_URL'];
+    const nats = natsUrl === undefined ? { why: NO_NATS } : await connectNats(natsUrl);
+    const choreographies = await followChoreographies(sagas.choreographies ?? [], {
+      file: str(values, 'choreography-db') ?? choreographyFileFor(db),
+      connection: nats.connection,
+      why: nats.why,
+      onError: (error) => err(`choreography monitor: ${(error as Error).message}`),
+    });
+    const relay = await relayRemoteSteps(engine, nats.connection, nats.why, (error) =>
+      err(`remote steps relay: ${(error as Error).message}`),
+    );
     const token = process.env['SAGACHART_TOKEN'];
+    const host = str(values, 'host') ?? '127.0.0.1';
     const running = await startServer({
       engine,
-      host: str(values, 'host') ?? '127.0.0.1',
+      host,
       port,
       token,
       authAll: auth === 'all',
       cors,
       maxWaitMs: maxWait,
       staticDir: inspectorDir(),
+      choreographies: choreographies.board,
+    }).catch(async (error: unknown) => {
+      // Not serving: let go of the store (and its lock) before saying why.
+      await relay.stop();
+      await choreographies.stop();
+      await nats.connection?.close();
+      await engine.stop();
+      await stopOtlp?.();
+      stately?.stop();
+      throw listenFailure(error, host, port, '--port N');
     });
     // CLI commands on this file find the server in its lock and go through it.
     store.announce?.(running.url);
@@ -108,12 +143,17 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     out(`sagachart serving ${sagas.length} saga(s) on ${running.url} (db ${where}, resumed ${report.resumed})`);
     if (otlpUrl !== undefined) out(`sending traces and metrics to ${otlpUrl}`);
     if (statelyUrl !== undefined) out(`streaming inspection events to ${statelyUrl}`);
+    choreographies.lines.forEach(out);
+    relay.lines.forEach(out);
     out(inspectorDir() === undefined ? 'inspector not built (npm run build)' : `inspector: ${running.url}/`);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         out(`${signal}: stopping; unfinished executions stay resumable`);
         void running
           .close()
+          .then(() => relay.stop())
+          .then(() => choreographies.stop())
+          .then(() => nats.connection?.close())
           .then(() => stopOtlp?.())
           .then(() => {
             stately?.stop();
