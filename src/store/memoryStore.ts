@@ -1,4 +1,5 @@
 import { StoreError } from '../definition/errors.js';
+import { copyJson } from '../definition/plainJson.js';
 import type { JournalEntry } from '../events/JournalEntry.js';
 import { checkWrites } from './checkWrites.js';
 import type { CommandBody, InboxCommand, SettledCommand } from './InboxCommand.js';
@@ -21,14 +22,14 @@ import {
 class MemoryStore implements SagaStore {
   private readonly executions = new Map<string, StoredExecution>();
   private readonly byKey = new Map<string, string>();
-  /**
-   * Each execution's journal entries as JSON, in seq order (seqs have no gap: entry seq is
-   * at index seq - 1). Kept as text, so no caller that changes what it wrote or read
-   * changes the store, and the garbage collector has one string to keep, not an object tree.
-   */
-  private readonly journals = new Map<string, string[]>();
-  /** Every committed entry in commit order, as the feed gives it; an entry's position is its index + 1. */
-  private readonly feedEntries: { readonly executionId: string; readonly saga: string; readonly json: string }[] = [];
+  /** Each execution's journal entries in seq order (seqs have no gap: entry seq is at index seq - 1). */
+  private readonly journals = new Map<string, JournalEntry[]>();
+  /** Every committed entry in commit order; an entry's position is its index + 1. */
+  private readonly feedEntries: {
+    readonly executionId: string;
+    readonly saga: string;
+    readonly entry: JournalEntry;
+  }[] = [];
   /** Every command ever appended, by id (ids are positions + 1). */
   private readonly commands: SettledCommand[] = [];
   private readonly pendingByExecution = new Map<string, InboxCommand[]>();
@@ -58,7 +59,7 @@ class MemoryStore implements SagaStore {
     );
     for (const { execution, journal, commands, outbox } of writes) {
       for (const message of outbox ?? []) {
-        if (!this.outboxById.has(message.id)) this.outboxById.set(message.id, structuredClone(message));
+        if (!this.outboxById.has(message.id)) this.outboxById.set(message.id, copyJson(message));
       }
       for (const { id, refusal } of commands ?? []) {
         const command = this.commands[id - 1] as SettledCommand;
@@ -81,10 +82,11 @@ class MemoryStore implements SagaStore {
       if (execution.idempotencyKey !== null) this.byKey.set(execution.idempotencyKey, execution.id);
       let entries = this.journals.get(execution.id);
       if (entries === undefined) this.journals.set(execution.id, (entries = []));
-      for (const entry of journal) {
-        const json = JSON.stringify(entry);
-        entries.push(json);
-        this.feedEntries.push({ executionId: execution.id, saga: execution.saga, json });
+      for (const written of journal) {
+        // A copy: neither the writer nor a listener that gets the entries after the commit changes the store.
+        const entry = copyJson(written);
+        entries.push(entry);
+        this.feedEntries.push({ executionId: execution.id, saga: execution.saga, entry });
       }
     }
     return { lost };
@@ -155,7 +157,7 @@ class MemoryStore implements SagaStore {
       const held = { ...execution, parked: false, fence: execution.fence + 1 };
       this.executions.set(execution.id, held);
       this.parked.delete(execution.id);
-      return { execution: { ...held }, commands: structuredClone(this.pendingByExecution.get(execution.id) ?? []) };
+      return { execution: { ...held }, commands: copyJson(this.pendingByExecution.get(execution.id) ?? []) };
     });
     let nextWakeAt: number | null = null;
     for (const e of parked) {
@@ -177,30 +179,30 @@ class MemoryStore implements SagaStore {
     return commands.map(({ executionId, body, at }) => {
       const execution = this.executions.get(executionId);
       if (execution === undefined || FINAL_STATUSES.includes(execution.status)) return undefined;
-      const command: InboxCommand = { id: this.commands.length + 1, executionId, body: structuredClone(body), at };
+      const command: InboxCommand = { id: this.commands.length + 1, executionId, body: copyJson(body), at };
       this.commands.push({ ...command, state: 'pending' });
       this.pendingByExecution.set(executionId, [...(this.pendingByExecution.get(executionId) ?? []), command]);
       if (execution.parked && (execution.wakeAt === null || execution.wakeAt > at)) {
         this.executions.set(executionId, { ...execution, wakeAt: at });
       }
-      return structuredClone(command);
+      return copyJson(command);
     });
   }
 
   async pendingCommands(executionId: string): Promise<InboxCommand[]> {
     this.assertOpen();
-    return structuredClone(this.pendingByExecution.get(executionId) ?? []);
+    return copyJson(this.pendingByExecution.get(executionId) ?? []);
   }
 
   async getCommand(id: number): Promise<SettledCommand | undefined> {
     this.assertOpen();
     const command = Number.isInteger(id) ? this.commands[id - 1] : undefined;
-    return command === undefined ? undefined : structuredClone(command);
+    return command === undefined ? undefined : copyJson(command);
   }
 
   async outbox(limit: number): Promise<OutboxMessage[]> {
     this.assertOpen();
-    return structuredClone([...this.outboxById.values()].slice(0, limit));
+    return copyJson([...this.outboxById.values()].slice(0, limit));
   }
 
   async deleteOutbox(ids: readonly string[]): Promise<void> {
@@ -221,11 +223,11 @@ class MemoryStore implements SagaStore {
   async feed(afterPosition: number, limit: number): Promise<FeedEntry[]> {
     this.assertOpen();
     const from = Math.max(0, afterPosition);
-    return this.feedEntries.slice(from, from + limit).map(({ executionId, saga, json }, i) => ({
+    return this.feedEntries.slice(from, from + limit).map(({ executionId, saga, entry }, i) => ({
       position: from + i + 1,
       executionId,
       saga,
-      entry: JSON.parse(json) as JournalEntry,
+      entry: copyJson(entry),
     }));
   }
 
@@ -239,7 +241,7 @@ class MemoryStore implements SagaStore {
     if (Number.isNaN(afterSeq)) return [];
     // Seqs have no gap: the entry after `afterSeq` is at index floor(afterSeq).
     const from = Math.max(0, Math.floor(afterSeq));
-    return (this.journals.get(id) ?? []).slice(from).map((json) => JSON.parse(json) as JournalEntry);
+    return (this.journals.get(id) ?? []).slice(from).map((entry) => copyJson(entry));
   }
 
   async close(): Promise<void> {
