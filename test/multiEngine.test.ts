@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { awaitEvent, defineSaga, InvalidOperationError, SagaEngine, step } from '../src/index.js';
+import {
+  awaitEvent,
+  defineSaga,
+  InvalidOperationError,
+  SagaEngine,
+  step,
+  type AnySagaDefinition,
+  type PassivationOptions,
+} from '../src/index.js';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
 import { join } from 'node:path';
@@ -36,11 +44,20 @@ describe.runIf(available)('engines sharing one PostgreSQL schema', () => {
     ],
   });
 
-  async function engine(schema: string, options: { thresholdMs?: number; leaseTtlMs?: number } = {}) {
+  /** An engine on `schema`: the approval saga, long passivation, 100 ms polls, unless told otherwise. */
+  async function engine(
+    schema: string,
+    options: {
+      thresholdMs?: number;
+      leaseTtlMs?: number;
+      sagas?: AnySagaDefinition[];
+      passivation?: PassivationOptions;
+    } = {},
+  ) {
     const e = new SagaEngine({
       store: postgresStore(POSTGRES_URL, { schema, leaseTtlMs: options.leaseTtlMs ?? 2_000, maxConnections: 4 }),
-      sagas: [approval],
-      passivation: { thresholdMs: options.thresholdMs ?? 60_000, pollIntervalMs: 100 },
+      sagas: options.sagas ?? [approval],
+      passivation: options.passivation ?? { thresholdMs: options.thresholdMs ?? 60_000, pollIntervalMs: 100 },
     });
     await e.start();
     engines.push(e);
@@ -64,16 +81,7 @@ describe.runIf(available)('engines sharing one PostgreSQL schema', () => {
         }),
       ],
     });
-    const make = async () => {
-      const e = new SagaEngine({
-        store: postgresStore(POSTGRES_URL, { schema, leaseTtlMs: 2_000, maxConnections: 4 }),
-        sagas: [slow],
-        passivation: { pollIntervalMs: 5_000 },
-      });
-      await e.start();
-      engines.push(e);
-      return e;
-    };
+    const make = () => engine(schema, { sagas: [slow], passivation: { pollIntervalMs: 5_000 } });
     const a = await make();
     const b = await make();
     const { id } = await a.execute(slow, {});
@@ -161,16 +169,7 @@ describe.runIf(available)('engines sharing one PostgreSQL schema', () => {
         }),
       ],
     });
-    const make = async () => {
-      const e = new SagaEngine({
-        store: postgresStore(POSTGRES_URL, { schema, leaseTtlMs: 2_000, maxConnections: 4 }),
-        sagas: [slow],
-        passivation: { pollIntervalMs: 100 },
-      });
-      await e.start();
-      engines.push(e);
-      return e;
-    };
+    const make = () => engine(schema, { sagas: [slow], passivation: { pollIntervalMs: 100 } });
     const a = await make();
     const b = await make();
     const { id } = await a.execute(slow, {});
@@ -257,13 +256,7 @@ describe.runIf(available)('engines sharing one PostgreSQL schema', () => {
         }),
       ],
     });
-    const a = new SagaEngine({
-      store: postgresStore(POSTGRES_URL, { schema, leaseTtlMs: 300, maxConnections: 4 }),
-      sagas: [held],
-      passivation: { pollIntervalMs: 60_000 },
-    });
-    await a.start();
-    engines.push(a);
+    const a = await engine(schema, { leaseTtlMs: 300, sagas: [held], passivation: { pollIntervalMs: 60_000 } });
     const { id } = await a.execute(held, {});
     await expect
       .poll(async () => (await a.get(id)).state, { timeout: 5_000 })
@@ -298,17 +291,8 @@ describe.runIf(available)('engines sharing one PostgreSQL schema', () => {
       input: z.object({}),
       steps: [step('work', { run: () => new Promise(() => undefined), compensate: 'none' })],
     });
-    const make = async () => {
-      const e = new SagaEngine({
-        store: postgresStore(POSTGRES_URL, { schema, leaseTtlMs: 2_000, maxConnections: 4 }),
-        sagas: [waits],
-        // Slow to claim: the orphan below stays one while the CLI runs.
-        passivation: { pollIntervalMs: 60_000 },
-      });
-      await e.start();
-      engines.push(e);
-      return e;
-    };
+    // Slow to claim: the orphan below stays one while the CLI runs.
+    const make = () => engine(schema, { sagas: [waits], passivation: { pollIntervalMs: 60_000 } });
     const first = await make();
     const { id } = await first.execute(waits, {});
     await expect
