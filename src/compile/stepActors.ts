@@ -106,7 +106,10 @@ export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}, inFlig
         results: resultsForStep(plan, context.results),
         idempotencyKey: idempotencyKeyFor(input.executionId, input.step, input.kind),
         attempt: input.attempt,
-        signal: call.signal,
+        // Made when step code first reads it (most never do).
+        get signal() {
+          return call.signal;
+        },
         executionId: input.executionId as ExecutionId,
         fence,
       };
