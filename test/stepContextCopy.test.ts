@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineSaga, memoryStore, remote, step, type RemoteCommand, type SagaStore } from '../src/index.js';
+import {
+  defineSaga,
+  memoryStore,
+  remote,
+  step,
+  type AnySagaDefinition,
+  type RemoteCommand,
+  type SagaStore,
+} from '../src/index.js';
 import { sqliteStore } from '../src/sqlite.js';
 import { startEngine } from './fixtures/engine.js';
 import { until } from './fixtures/until.js';
@@ -16,11 +24,18 @@ interface First {
 const input = z.object({ orderId: z.string(), meta: z.any() });
 const sent = { orderId: 'A1', meta: { tags: ['t'] } };
 
-/** What persisted snapshot holds, read back from the store. */
+/** What the persisted snapshot holds, read back from the store. */
 async function storedContext(store: SagaStore, id: string): Promise<{ input: unknown; results: unknown }> {
   const stored = await store.get(id);
   if (stored === undefined) throw new Error(`execution ${id} is not stored`);
   return (JSON.parse(stored.snapshot) as { context: { input: unknown; results: unknown } }).context;
+}
+
+/** Runs one execution of `saga` with the input `sent` to its end: its view and its persisted context. */
+async function runToEnd(saga: AnySagaDefinition, store: SagaStore) {
+  const engine = await startEngine([saga], store);
+  const { id } = await engine.execute(saga.name, sent);
+  return { view: await engine.waitFor(id), stored: await storedContext(store, id) };
 }
 
 const stores: [string, () => SagaStore][] = [
@@ -55,17 +70,13 @@ describe.each(stores)('step context copies (%s store)', (_, storeFor) => {
         }),
       ],
     });
-    const store = storeFor();
-    const engine = await startEngine([saga], store);
-    const { id } = await engine.execute(saga, sent);
-    const view = await engine.waitFor(id);
+    const { view, stored } = await runToEnd(saga, storeFor());
 
     expect(view.status).toBe('Completed');
     expect(view.results['first']).toEqual({ items: ['a'], n: 1 });
     expect(view.results).not.toHaveProperty('injected');
     expect(view.input).toEqual({ orderId: 'A1', meta: { tags: ['t'] } });
     expect(seenByThird).toEqual([{ input: { orderId: 'A1', meta: { tags: ['t'] } }, first: { items: ['a'], n: 1 } }]);
-    const stored = await storedContext(store, id);
     expect(stored.results).toMatchObject({ first: { items: ['a'], n: 1 }, second: 'ok' });
     expect(stored.results).not.toHaveProperty('injected');
     expect(stored.input).toEqual({ orderId: 'A1', meta: { tags: ['t'] } });
@@ -95,15 +106,12 @@ describe.each(stores)('step context copies (%s store)', (_, storeFor) => {
         }),
       ],
     });
-    const store = storeFor();
-    const engine = await startEngine([saga], store);
-    const { id } = await engine.execute(saga, sent);
-    const view = await engine.waitFor(id);
+    const { view, stored } = await runToEnd(saga, storeFor());
 
     expect(view.status).toBe('Compensated');
     expect(view.results['first']).toEqual({ items: ['a'], n: 1 });
     expect(view.reason?.message).toBe('boom');
-    expect((await storedContext(store, id)).results).toEqual({ first: { items: ['a'], n: 1 } });
+    expect(stored.results).toEqual({ first: { items: ['a'], n: 1 } });
   });
 });
 
