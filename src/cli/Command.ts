@@ -78,17 +78,7 @@ export function defaultMachinesDir(): string {
   return existsSync(candidate) ? candidate : join(process.cwd(), 'machines');
 }
 
-/** The bundled inspector (inspector/dist beside the package), if it was built. */
-export function inspectorDir(): string | undefined {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const candidate of [
-    join(here, '..', '..', 'inspector', 'dist'),
-    join(here, '..', '..', '..', 'inspector', 'dist'),
-  ]) {
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
-  }
-  return undefined;
-}
+export { inspectorDir } from '../server/inspectorDir.js';
 
 /**
  * The server to talk to: --url, or the server that holds the SQLite file
