@@ -36,6 +36,13 @@ const plain = defineSaga({
   steps: [step('ping', { run: () => 'pong', compensate: 'none' })],
 });
 
+/** What the test reads of an SVG path in the page (this project's types have no DOM). */
+interface PathGeometry {
+  getTotalLength(): number;
+  getPointAtLength(at: number): { x: number; y: number };
+  getScreenCTM(): { a: number; d: number; e: number; f: number };
+}
+
 describe.runIf(browserAvailable())('the saga view in Chromium', () => {
   let browser: Browser;
   let server: RunningServer;
@@ -107,9 +114,11 @@ describe.runIf(browserAvailable())('the saga view in Chromium', () => {
     const ends = await page
       .locator(`[data-testid=saga-diagram] path.saga-edge[data-to="${end}"]`)
       .evaluateAll((paths) =>
-        paths.map((path) => {
-          const p = (path as SVGPathElement).getPointAtLength((path as SVGPathElement).getTotalLength());
-          const m = (path as SVGPathElement).getScreenCTM()!;
+        paths.map((element) => {
+          // Its last point on the screen (the drawing is scaled to fit).
+          const path = element as unknown as PathGeometry;
+          const p = path.getPointAtLength(path.getTotalLength());
+          const m = path.getScreenCTM();
           return { x: p.x * m.a + m.e, y: p.y * m.d + m.f };
         }),
       );
