@@ -35,6 +35,32 @@ describe('cancel', () => {
     expect(outcome.compensated).toEqual(['long', 'a']);
   });
 
+  it('should show a step that first looks at its signal after the cancel that it was aborted', async () => {
+    let release: () => void = () => undefined;
+    const seen: unknown[] = [];
+    const saga = defineSaga({
+      name: 'cancel-look-late',
+      version: 1,
+      input,
+      steps: [
+        step('long', {
+          compensate: () => undefined,
+          run: async (ctx) => {
+            await new Promise<void>((resolve) => (release = resolve));
+            seen.push(ctx.signal.aborted, (ctx.signal.reason as DOMException).message);
+          },
+        }),
+      ],
+    });
+    const engine = await startEngine([saga]);
+    const { id } = await engine.execute(saga, {});
+    await ticks(10);
+    await engine.cancel(id, 'too late');
+    release();
+    expect((await engine.waitFor(id)).status).toBe('Compensated');
+    expect(seen).toEqual([true, 'cancelled']);
+  });
+
   it('should compensate when cancelled while waiting for an event', async () => {
     const r = recorder();
     const saga = defineSaga({

@@ -71,6 +71,14 @@ export function healFaults(
   renameSync(temporary, file);
 }
 
+/** The names a `failAt` value lists: comma-separated, spaces around them ignored. */
+function failAtNames(failAt: string): string[] {
+  return failAt
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
 export interface FaultInput {
   readonly failAt?: string | undefined;
   readonly failTimes?: number | undefined;
@@ -87,6 +95,16 @@ export function faultKnobs<const TName extends string>(names: readonly TName[]) 
     shape: {
       failAt: z
         .string()
+        // A misspelled name would otherwise never fail, silently: refuse it with the names there are.
+        .superRefine((failAt, ctx) => {
+          const unknown = failAtNames(failAt).filter((name) => !(names as readonly string[]).includes(name));
+          if (unknown.length === 0) return;
+          const listed = unknown.map((name) => `"${name}"`).join(', ');
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown name${unknown.length === 1 ? '' : 's'} ${listed}; failAt takes: ${names.join(', ')}`,
+          });
+        })
         .optional()
         .describe(
           `Demo fault: comma-separated names that fail until healed (sagachart demo heal <id>). One of: ${names.join(', ')}`,
@@ -103,7 +121,7 @@ export function faultKnobs<const TName extends string>(names: readonly TName[]) 
      * was not healed for this execution.
      */
     inject(input: FaultInput, name: TName, ctx: { readonly attempt: number; readonly executionId: string }): void {
-      if (input.failAt === undefined || !input.failAt.split(',').includes(name)) return;
+      if (input.failAt === undefined || !failAtNames(input.failAt).includes(name)) return;
       if (isHealed(ctx.executionId, name)) return;
       const heal = `heal it: sagachart demo heal ${ctx.executionId}`;
       if (input.failTimes === undefined) throw new PermanentError(`${name} failed (failAt=${name}; ${heal})`);

@@ -1,9 +1,8 @@
-import type { StepContext } from '../definition/types.js';
 import type { RemoteCall } from '../remote/remote.js';
 import type { RemoteCommand } from '../remote/RemoteCommand.js';
 import type { SagaContext } from './sagaContext.js';
 import type { SagaPlan } from './sagaPlan.js';
-import { inputForStep, resultsForStep } from './schemaValues.js';
+import { stepContextFor } from './stepContextFor.js';
 import type { StepActorInput } from './stepActors.js';
 import { idempotencyKeyFor } from './idempotencyKey.js';
 import { toJson } from './toJson.js';
@@ -26,15 +25,7 @@ export function remoteCommandFor(
   fence: number,
 ): RemoteCommand {
   const key = idempotencyKeyFor(input.executionId, input.step, input.kind);
-  const ctx: StepContext<unknown> = {
-    input: inputForStep(plan, context.input),
-    results: resultsForStep(plan, context.results),
-    idempotencyKey: key,
-    attempt: input.attempt,
-    signal: NEVER_ABORTED,
-    executionId: input.executionId,
-    fence,
-  };
+  const ctx = stepContextFor(plan, input, context, { signal: NEVER_ABORTED }, fence);
   const completed = context.completed.includes(input.step);
   const compensation =
     input.kind === 'run'
@@ -47,7 +38,7 @@ export function remoteCommandFor(
   const payload =
     call.payload === undefined
       ? (context.input ?? null)
-      : toJson(input.step, call.payload({ ...ctx, ...compensation } as never), 'built a remote payload');
+      : toJson(input.step, call.payload(ctx as never), 'built a remote payload');
   return {
     v: 1,
     key,

@@ -1,12 +1,11 @@
 import { fromCallback, fromPromise, type AnyActorRef } from 'xstate';
 import { PermanentError } from '../definition/errors.js';
-import type { CompensationReason, ExecutionId } from '../definition/types.js';
+import type { CompensationContext } from '../definition/types.js';
 import type { SagaContext } from './sagaContext.js';
-import { inputForStep, resultsForStep } from './schemaValues.js';
 import { InFlightEffects } from './InFlightEffects.js';
 import type { SagaPlan } from './sagaPlan.js';
 import { toJson } from './toJson.js';
-import { idempotencyKeyFor } from './idempotencyKey.js';
+import { stepContextFor } from './stepContextFor.js';
 import { remoteCallOf, type RemoteCall } from '../remote/remote.js';
 import type { RemoteCommand } from '../remote/RemoteCommand.js';
 import { remoteCommandFor } from './remoteCommandFor.js';
@@ -54,8 +53,6 @@ function parentContext(self: AnyActorRef): SagaContext {
   return (parent.getSnapshot() as { context: SagaContext }).context;
 }
 
-const NO_REASON: CompensationReason = { kind: 'error', message: 'unknown' };
-
 /** @internal */
 export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}, inFlight = new InFlightEffects()) {
   // A machine run without an engine has no holder to fence: every call carries 0.
@@ -101,25 +98,13 @@ export function createStepActors(plan: SagaPlan, hooks: EffectHooks = {}, inFlig
     if (remoteCall !== undefined) return callRemote(input, remoteCall, context, xstateSignal);
     const call = inFlight.open(input.executionId, xstateSignal);
     try {
-      const base = {
-        input: inputForStep(plan, context.input),
-        results: resultsForStep(plan, context.results),
-        idempotencyKey: idempotencyKeyFor(input.executionId, input.step, input.kind),
-        attempt: input.attempt,
-        signal: call.signal,
-        executionId: input.executionId as ExecutionId,
-        fence,
-      };
       if (input.kind === 'run') {
-        return toJson(input.step, await around(input, () => Promise.resolve(run(base))));
+        const ctx = stepContextFor(plan, input, context, call, fence);
+        return toJson(input.step, await around(input, () => Promise.resolve(run(ctx))));
       }
       if (typeof compensate !== 'function') return null;
-      const reason = context.reason ?? NO_REASON;
-      // A step that never reported back (timed out, aborted) may still hold its effect.
-      const outcome = context.completed.includes(input.step)
-        ? { outcome: 'completed' as const, result: context.results[input.step] }
-        : { outcome: 'unknown' as const };
-      await around(input, () => Promise.resolve(compensate({ ...base, ...outcome, reason })));
+      const ctx = stepContextFor(plan, input, context, call, fence);
+      await around(input, () => Promise.resolve(compensate(ctx as CompensationContext<unknown, unknown>)));
       return null;
     } finally {
       call.release();

@@ -28,6 +28,7 @@ import type { LiveExecution } from './LiveExecution.js';
 import { ReloadSchedule } from './ReloadSchedule.js';
 import { SagaRegistry, type RegisteredSaga } from './SagaRegistry.js';
 import { checkExecuteOptions, type ExecuteOptions } from './executeOptions.js';
+import { assertWritableStore } from './assertWritableStore.js';
 import { notHeld, notHeldError, notStartedError } from './operationRefusals.js';
 import { buildExecutionWrite } from './buildExecutionWrite.js';
 import { Passivator } from './Passivator.js';
@@ -157,6 +158,7 @@ export class SagaEngine extends ExecutionReads {
   }
 
   private async recover(): Promise<RecoveryReport> {
+    assertWritableStore(this.store);
     await this.store.init();
     this.state = 'started';
     this.refused.clear();

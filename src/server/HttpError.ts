@@ -13,6 +13,12 @@ export class HttpError extends Error {
   }
 }
 
+/** A body that does not parse as JSON (or, strictly, is not an object or array). */
+export const invalidJson = () => new HttpError(400, 'INVALID_JSON', 'The request body is not valid JSON');
+
+/** A body longer than the server accepts. */
+export const bodyTooLarge = () => new HttpError(413, 'BODY_TOO_LARGE', 'The request body is over the limit');
+
 const STATUS_BY_CODE: Record<string, number> = {
   SAGA_INPUT: 400,
   SAGA_DEFINITION: 400,
@@ -49,13 +55,10 @@ export function errorResponse(error: unknown): {
       body: { error: { code: error.code, message: error.message, ...(details === undefined ? {} : { details }) } },
     };
   }
+  // express.json's errors.
   const body = error as { type?: string; status?: number } | undefined;
-  if (body?.type === 'entity.too.large') {
-    return { status: 413, body: { error: { code: 'BODY_TOO_LARGE', message: 'The request body is over the limit' } } };
-  }
-  if (body?.type === 'entity.parse.failed') {
-    return { status: 400, body: { error: { code: 'INVALID_JSON', message: 'The request body is not valid JSON' } } };
-  }
+  if (body?.type === 'entity.too.large') return errorResponse(bodyTooLarge());
+  if (body?.type === 'entity.parse.failed') return errorResponse(invalidJson());
   if (typeof body?.status === 'number' && body.status >= 400 && body.status < 500) {
     return { status: body.status, body: { error: { code: 'BAD_REQUEST', message: (error as Error).message } } };
   }

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { HttpError } from './HttpError.js';
 
@@ -9,15 +10,20 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * so neither the token nor its length leaks through timing.
  */
 export function bearerAuth(token: string): RequestHandler {
+  const refusal = bearerRefusal(token);
+  return (req, _res, next) => next(refusal(req));
+}
+
+/** The check behind {@link bearerAuth}: the 401 to answer, or undefined when the token matches. */
+export function bearerRefusal(token: string): (req: IncomingMessage) => HttpError | undefined {
   const expected = digest(token);
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
+  return (req) => {
+    const header = req.headers.authorization ?? '';
     // The auth scheme is case-insensitive (RFC 9110 §11.1): "bearer x" is as good as "Bearer x".
     const match = /^bearer +(.+)$/i.exec(header);
     if (match?.[1] === undefined || !timingSafeEqual(digest(match[1]), expected)) {
-      next(new HttpError(401, 'UNAUTHORIZED', 'Send Authorization: Bearer <SAGACHART_TOKEN>'));
-      return;
+      return new HttpError(401, 'UNAUTHORIZED', 'Send Authorization: Bearer <SAGACHART_TOKEN>');
     }
-    next();
+    return undefined;
   };
 }

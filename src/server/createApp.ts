@@ -1,16 +1,19 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { ChoreographyBoard } from '../choreography/ChoreographyBoard.js';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import type { ExecutionStatus } from '../store/SagaStore.js';
-import { bearerAuth } from './bearerAuth.js';
+import { bearerAuth, bearerRefusal } from './bearerAuth.js';
 import { chartJson } from './chartJson.js';
+import { directRoutes } from './directRoutes.js';
+import { answerRead, answerStart, type Answering } from './executionAnswers.js';
 import { choreographyRoutes } from './choreographyRoutes.js';
 import { errorResponse, HttpError } from './HttpError.js';
 import { jsonOnly } from './jsonOnly.js';
-import { loopbackHost } from './loopbackHost.js';
+import { loopbackHost, loopbackHostRefusal } from './loopbackHost.js';
 import { originPolicy } from './originPolicy.js';
 import { PrometheusMetrics } from './PrometheusMetrics.js';
-import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody, startBody } from './requestSchemas.js';
+import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
 import { sendJson } from './sendJson.js';
 import { SseStreams } from './SseStreams.js';
@@ -28,8 +31,8 @@ export interface AppOptions {
   readonly token?: string | undefined;
   /** With a token: protect reads too. */
   readonly authAll?: boolean;
-  /** Largest accepted JSON body; 1 MB by default. */
-  readonly bodyLimit?: string;
+  /** Largest accepted JSON body in bytes; 1 MiB by default. */
+  readonly bodyLimitBytes?: number;
   /** A folder of static files served at `/` (the inspector). */
   readonly staticDir?: string | undefined;
   /**
@@ -78,15 +81,26 @@ export function createApp(options: AppOptions) {
   const app = express();
   app.disable('x-powered-by');
   // Who may ask comes before what is asked: Host, then Origin, then the body's type.
+  const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024;
   app.use(loopbackHost(options.host));
   app.use(originPolicy(options.cors ?? []));
   app.use('/api', jsonOnly);
-  app.use(express.json({ limit: options.bodyLimit ?? '1mb', type: 'application/json' }));
+  app.use(express.json({ limit: bodyLimitBytes, type: 'application/json' }));
 
-  const guard = options.token === undefined || options.token === '' ? undefined : bearerAuth(options.token);
+  const token = options.token === undefined || options.token === '' ? undefined : options.token;
+  const guard = token === undefined ? undefined : bearerAuth(token);
   const open: RequestHandler = (_req, _res, next) => next();
   const mutating = guard ?? open;
   const reading = options.authAll === true && guard !== undefined ? guard : open;
+  const answering: Answering = { engine, maxWaitMs, present: described };
+  const tokenRefusal = token === undefined ? undefined : bearerRefusal(token);
+  const direct = directRoutes({
+    ...answering,
+    bodyLimitBytes,
+    host: loopbackHostRefusal(options.host),
+    writing: tokenRefusal,
+    reading: options.authAll === true ? tokenRefusal : undefined,
+  });
 
   /** After an operation: the execution now, or (with `?wait`) once it settles. */
   const answer = async (id: string, wait: number | undefined, req: Request, res: Response): Promise<void> => {
@@ -123,14 +137,7 @@ export function createApp(options: AppOptions) {
   app.post(
     '/api/executions',
     mutating,
-    route(async (req, res) => {
-      const body = parseRequest(startBody, req.body, 'body');
-      const wait = waitParam(req, maxWaitMs);
-      const { saga, input, ...rest } = body;
-      const started = await engine.execute(saga, input, rest);
-      if (wait === undefined) sendJson(res, started.existing ? 200 : 201, started);
-      else await respondWhenSettled(engine, started.id, wait, req, res, { existing: started.existing }, described);
-    }),
+    route((req, res) => answerStart(answering, req.body, req.query['wait'], req, res)),
   );
   app.get(
     '/api/executions',
@@ -166,12 +173,7 @@ export function createApp(options: AppOptions) {
   app.get(
     '/api/executions/:id',
     reading,
-    route(async (req, res) => {
-      const wait = waitParam(req, maxWaitMs);
-      const view = await engine.get(param(req, 'id'));
-      if (wait === undefined) sendJson(res, 200, described(view));
-      else await respondWhenSettled(engine, view.id, wait, req, res, {}, described);
-    }),
+    route((req, res) => answerRead(answering, param(req, 'id'), req.query['wait'], req, res)),
   );
   app.get(
     '/api/executions/:id/journal',
@@ -186,7 +188,7 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const { reason } = parseRequest(cancelBody, req.body ?? {}, 'body');
-      const wait = waitParam(req, maxWaitMs);
+      const wait = waitParam(req.query['wait'], maxWaitMs);
       await engine.cancel(param(req, 'id'), reason);
       await answer(param(req, 'id'), wait, req, res);
     }),
@@ -196,7 +198,7 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       parseRequest(retryBody, req.body ?? {}, 'body');
-      const wait = waitParam(req, maxWaitMs);
+      const wait = waitParam(req.query['wait'], maxWaitMs);
       await engine.retry(param(req, 'id'));
       await answer(param(req, 'id'), wait, req, res);
     }),
@@ -206,7 +208,7 @@ export function createApp(options: AppOptions) {
     mutating,
     route(async (req, res) => {
       const event = parseRequest(sendBody, req.body, 'body');
-      const wait = waitParam(req, maxWaitMs);
+      const wait = waitParam(req.query['wait'], maxWaitMs);
       await engine.send(param(req, 'id'), event);
       await answer(param(req, 'id'), wait, req, res);
     }),
@@ -238,6 +240,10 @@ export function createApp(options: AppOptions) {
 
   return {
     app,
+    /** The server's request listener: the direct routes (directRoutes.ts), else the app. */
+    handle: (req: IncomingMessage, res: ServerResponse) => {
+      if (!direct(req, res)) app(req, res);
+    },
     /** What the SSE streams hold (clients, bytes waiting, drops). */
     streams,
     close: () => {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import { isIP } from 'node:net';
 import { HttpError } from './HttpError.js';
@@ -27,23 +28,21 @@ function isLoopbackHost(host: string): boolean {
  *   address each connection arrived at decides.
  */
 export function loopbackHost(bindHost: string | undefined): RequestHandler {
+  const refusal = loopbackHostRefusal(bindHost);
+  return (req, _res, next) => next(refusal(req));
+}
+
+/** The check behind {@link loopbackHost}: the 403 to answer, or undefined when the request may go on. */
+export function loopbackHostRefusal(bindHost: string | undefined): (req: IncomingMessage) => HttpError | undefined {
   const boundToLoopback = bindHost === undefined ? undefined : isLoopbackAddress(bindHost);
-  return (req, _res, next) => {
-    if (!(boundToLoopback ?? isLoopbackAddress(req.socket.localAddress ?? ''))) {
-      next();
-      return;
-    }
+  return (req) => {
+    if (!(boundToLoopback ?? isLoopbackAddress(req.socket.localAddress ?? ''))) return undefined;
     const host = req.headers.host ?? '';
-    if (isLoopbackHost(host)) {
-      next();
-      return;
-    }
-    next(
-      new HttpError(
-        403,
-        'FORBIDDEN_HOST',
-        `Host "${host}" is refused: this server listens on loopback and answers only to localhost, 127.0.0.1 or [::1]`,
-      ),
+    if (isLoopbackHost(host)) return undefined;
+    return new HttpError(
+      403,
+      'FORBIDDEN_HOST',
+      `Host "${host}" is refused: this server listens on loopback and answers only to localhost, 127.0.0.1 or [::1]`,
     );
   };
 }

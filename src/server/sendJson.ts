@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 
 /**
  * Writes `body` as a JSON response in one call: serialised once, with its
@@ -12,7 +12,7 @@ import type { Response } from 'express';
  * sendJson(res, 202, view, { Location: `/api/executions/${id}` });
  */
 export function sendJson(
-  res: Response,
+  res: ServerResponse,
   status: number,
   body: unknown,
   headers: Readonly<Record<string, string>> = {},

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import { createApp, type AppOptions } from './createApp.js';
 import type { SseStats } from './SseStreams.js';
@@ -27,11 +27,14 @@ export interface RunningServer {
  */
 export async function startServer(options: ServerOptions & { engine: SagaEngine }): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const { app, streams, close: closeApp } = createApp({ ...options, host });
+  const { handle, streams, close: closeApp } = createApp({ ...options, host });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port ?? 3000, host, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
+    const listening = createServer(handle);
+    listening.once('error', reject);
+    listening.listen(options.port ?? 3000, host, () => {
+      listening.off('error', reject);
+      resolve(listening);
+    });
   }).catch((error: unknown) => {
     // Not listening: the app's metrics and stream feed must not outlive it.
     closeApp();

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SagaError } from '../definition/errors.js';
 import type { ExecutionView } from '../runtime/ExecutionView.js';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
@@ -10,11 +10,11 @@ import { sendJson } from './sendJson.js';
 export const DEFAULT_MAX_WAIT_MS = 30_000;
 
 /**
- * The `?wait=ms` of a request: undefined when absent, else a whole number of
- * ms up to the server's maximum (a 400 that names the maximum otherwise).
+ * A request's `?wait=ms` (the query value as parsed, `raw`): undefined when
+ * absent, else a whole number of ms up to the server's maximum (a 400 that
+ * names the maximum otherwise).
  */
-export function waitParam(req: Request, maxWaitMs: number): number | undefined {
-  const raw = req.query['wait'];
+export function waitParam(raw: unknown, maxWaitMs: number): number | undefined {
   if (raw === undefined) return undefined;
   const ms = typeof raw === 'string' && /^\d{1,9}$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(ms) || ms > maxWaitMs) {
@@ -34,8 +34,8 @@ export async function respondWhenSettled(
   engine: SagaEngine,
   id: string,
   waitMs: number,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   extra: Record<string, unknown> = {},
   /** How the view is shown (the app adds what it waits for). */
   present: (view: ExecutionView) => object = (view) => view,
@@ -60,7 +60,7 @@ async function settledWithin(
   engine: SagaEngine,
   id: string,
   waitMs: number,
-  req: Request,
+  req: IncomingMessage,
 ): Promise<ExecutionView | undefined> {
   if (waitMs === 0) return undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;

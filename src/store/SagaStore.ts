@@ -210,6 +210,8 @@ export interface SagaStore {
   engines?(): Promise<EngineInfo[]>;
   /** Present on a store many engines share: this engine's leases on the executions it holds. */
   readonly ownership?: StoreOwnership | undefined;
+  /** True when opened with `{ readOnly: true }`: it refuses writes, so no engine can run on it. */
+  readonly readOnly?: boolean;
 }
 
 /** What another engine did that this engine must hear of (from a store many engines share). */

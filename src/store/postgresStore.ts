@@ -148,6 +148,10 @@ class PostgresStore implements SagaStore {
     return this.poolOrUndefined;
   }
 
+  get readOnly(): boolean {
+    return this.options.readOnly === true;
+  }
+
   async init(): Promise<void> {
     if (this.opened) return;
     this.poolOrUndefined ??= this.makePool?.();

@@ -95,6 +95,10 @@ class SqliteStore implements SqliteSagaStore {
     private readonly holder?: string,
   ) {}
 
+  get readOnly(): boolean {
+    return this.options.readOnly === true;
+  }
+
   async init(): Promise<void> {
     if (this.db !== undefined) return;
     const db = this.guard('open', () => this.open());

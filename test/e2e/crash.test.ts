@@ -1,22 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SagaEngine, type ExecutionView } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { BACKOFF_MS, expectedStatus } from './crashPlan.js';
+import { readLedger, STEP_LEDGERS } from './ledger.js';
 import { killRepeatedly, sleep, startWorker } from './processes.js';
 
 const SAGAS = 300;
 const MIN_KILLS = 25;
-const STEP_LEDGERS = [
-  ['createOrder', 'orders'],
-  ['processPayment', 'payments'],
-  ['reserveStock', 'reservations'],
-  ['createShipment', 'shipments'],
-] as const;
 
 describe('crash safety', () => {
   it(`should lose and duplicate nothing across ${MIN_KILLS}+ SIGKILLs of a real engine process`, async () => {
@@ -34,11 +28,12 @@ describe('crash safety', () => {
     // Read what happened, from the engine's store and the participants' own ledger.
     const engine = new SagaEngine({ store: sqliteStore(engineDb), sagas: [orderFulfillmentSaga(createShop())] });
     await engine.start();
-    const ledger = new Database(ledgerDb, { readonly: true });
-    // applied_at = 0 marks a tombstone: an undo for a key never applied (none expected here).
-    const effect = ledger.prepare('SELECT undone_at FROM effects WHERE ledger = ? AND key = ? AND applied_at > 0');
-    const effectsOf = ledger.prepare("SELECT count(*) AS n FROM effects WHERE key LIKE ? || ':%' AND applied_at > 0");
-    const undoCalls = ledger.prepare("SELECT ledger, key FROM calls WHERE kind = 'undo'").all() as {
+    const ledger = readLedger(ledgerDb);
+    // Counts leave out tombstones (applied_at = 0: an undo for a key never applied); none are expected here.
+    const effectsOf = ledger.db.prepare(
+      "SELECT count(*) AS n FROM effects WHERE key LIKE ? || ':%' AND applied_at > 0",
+    );
+    const undoCalls = ledger.db.prepare("SELECT ledger, key FROM calls WHERE kind = 'undo'").all() as {
       ledger: string;
       key: string;
     }[];
@@ -66,7 +61,7 @@ describe('crash safety', () => {
         expect(journal.at(-1)?.type, id).toBe(`Saga${view.status}`);
 
         for (const [step, name] of STEP_LEDGERS) {
-          const row = effect.get(name, `${id}:${step}`) as { undone_at: number | null } | undefined;
+          const row = ledger.effect(name, `${id}:${step}`);
           const completed = view.completed.includes(step);
           if (view.unknown.includes(step)) {
             // Applied or not, an unknown outcome was compensated: nothing of it is left.
@@ -88,7 +83,7 @@ describe('crash safety', () => {
       for (const call of undoCalls) {
         const [execution = '', step = ''] = call.key.split(':');
         if (outcomes.get(execution)?.unknown.includes(step) === true) continue;
-        expect(effect.get(call.ledger, call.key), `undo of ${call.key}`).toBeDefined();
+        expect(ledger.effect(call.ledger, call.key), `undo of ${call.key}`).toBeDefined();
       }
       if (unknownOutcomes.length > 0) console.log(`steps that outlived their timeout: ${unknownOutcomes.join('; ')}`);
     } finally {

@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { freshSchema, POSTGRES_URL, postgresAvailable } from '../fixtures/postgres.js';
 import { expectedStatus } from './crashPlan.js';
+import { readLedger, STEP_LEDGERS } from './ledger.js';
 import { sleep, startWorker, type WorkerRun } from './processes.js';
 
 const WORKER = join(import.meta.dirname, 'multiEngineWorker.ts');
@@ -14,12 +14,6 @@ const SAGAS = 510;
 const MIN_KILLS = 20;
 const MIN_STALLS = 5;
 const LEASE_TTL_MS = 1_500;
-const STEP_LEDGERS = [
-  ['createOrder', 'orders'],
-  ['processPayment', 'payments'],
-  ['reserveStock', 'reservations'],
-  ['createShipment', 'shipments'],
-] as const;
 
 const available = await postgresAvailable();
 
@@ -112,9 +106,7 @@ describe.runIf(available)('three engine processes on one PostgreSQL schema', () 
       )
     ).rows;
     expect(executions).toHaveLength(SAGAS);
-    const ledger = new Database(ledgerDb, { readonly: true });
-    ledger.pragma('busy_timeout = 5000');
-    const effect = ledger.prepare('SELECT undone_at FROM effects WHERE ledger = ? AND key = ? AND applied_at > 0');
+    const ledger = readLedger(ledgerDb);
     const unknown: string[] = [];
     for (const row of executions) {
       const i = Number(row.id.slice(2));
@@ -129,13 +121,13 @@ describe.runIf(available)('three engine processes on one PostgreSQL schema', () 
            WHERE j.execution_id = $1 ORDER BY j.seq`,
           [row.id],
         );
-        const calls = ledger.prepare("SELECT * FROM calls WHERE key LIKE ? || ':%' ORDER BY id").all(row.id);
+        const calls = ledger.db.prepare("SELECT * FROM calls WHERE key LIKE ? || ':%' ORDER BY id").all(row.id);
         expect.fail(
           `${row.id} is ${row.status}, expected ${expected}: ${JSON.stringify(journal.rows)} ${JSON.stringify(calls)}`,
         );
       }
       for (const [step, name] of STEP_LEDGERS) {
-        const applied = effect.get(name, `${row.id}:${step}`) as { undone_at: number | null } | undefined;
+        const applied = ledger.effect(name, `${row.id}:${step}`);
         if (row.status === 'Compensated') {
           expect(applied === undefined || applied.undone_at !== null, `${row.id} ${step} left behind`).toBe(true);
         } else {
@@ -150,13 +142,13 @@ describe.runIf(available)('three engine processes on one PostgreSQL schema', () 
     expect(gaps.rows).toEqual([]);
 
     // No effect applied twice for one key: the participants' own log of first applications.
-    const twice = ledger
+    const twice = ledger.db
       .prepare("SELECT ledger, key, count(*) AS n FROM calls WHERE kind = 'made' GROUP BY ledger, key HAVING n > 1")
       .all();
     expect(twice).toEqual([]);
-    const effects = ledger.prepare('SELECT count(*) AS n FROM effects WHERE applied_at > 0').get() as { n: number };
+    const effects = ledger.db.prepare('SELECT count(*) AS n FROM effects WHERE applied_at > 0').get() as { n: number };
     const staleCalls = (
-      ledger.prepare("SELECT count(*) AS n FROM calls WHERE kind LIKE 'stale-%'").get() as { n: number }
+      ledger.db.prepare("SELECT count(*) AS n FROM calls WHERE kind LIKE 'stale-%'").get() as { n: number }
     ).n;
     ledger.close();
 

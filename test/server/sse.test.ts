@@ -1,20 +1,8 @@
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { awaitEvent, defineSaga, step } from '../../src/index.js';
 import { readSse, serve, untilState } from '../fixtures/http.js';
+import { gatedSaga } from './serverFixture.js';
 
-const gated = defineSaga({
-  name: 'gated',
-  version: 1,
-  input: z.object({}),
-  steps: [
-    step('a', { run: () => 'a', compensate: 'none' }),
-    awaitEvent('first', { event: 'first' }),
-    step('b', { run: () => 'b', compensate: 'none' }),
-    awaitEvent('second', { event: 'second' }),
-    step('c', { run: () => 'c', compensate: 'none' }),
-  ],
-});
+const gated = gatedSaga(['first', 'second']);
 
 describe('SSE streams', () => {
   it('should resume with Last-Event-ID and deliver every journal entry exactly once, in order', async () => {

@@ -1,28 +1,20 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { awaitEvent, defineSaga, memoryStore, step } from '../../src/index.js';
+import { defineSaga, memoryStore } from '../../src/index.js';
 import { postgresStore } from '../../src/postgres.js';
 import { readSse, serve, untilState } from '../fixtures/http.js';
 import { POSTGRES_URL, freshSchema, postgresAvailable } from '../fixtures/postgres.js';
+import { gatedSaga, namedStep } from './serverFixture.js';
 
 const postgresUp = await postgresAvailable();
 
-const gated = defineSaga({
-  name: 'gated',
-  version: 1,
-  input: z.object({}),
-  steps: [
-    step('a', { run: () => 'a', compensate: 'none' }),
-    awaitEvent('go', { event: 'go' }),
-    step('b', { run: () => 'b', compensate: 'none' }),
-  ],
-});
+const gated = gatedSaga(['go']);
 
 const quick = defineSaga({
   name: 'quick',
   version: 1,
   input: z.object({ n: z.number() }),
-  steps: ['a', 'b', 'c'].map((name) => step(name, { run: () => name, compensate: 'none' })),
+  steps: ['a', 'b', 'c'].map(namedStep),
 });
 
 /**
