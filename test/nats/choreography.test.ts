@@ -72,23 +72,37 @@ describe('followChoreography options', () => {
 /** A trackers file of its own for one test. */
 const trackersFile = () => join(mkdtempSync(join(process.env['TMPDIR'] ?? tmpdir(), 'choreography-')), 'monitor.db');
 
-describe.skipIf(!available)('followChoreography', () => {
-  it('should flag the stuck and incompletely compensated instances, and clear the flag of one that completed', async () => {
-    const names = natsNames();
-    const subject = `${names.prefix}.orders.events`;
-    const nc = await natsConnection();
-    // Long enough that no instance goes quiet while the test publishes, even on a loaded machine.
-    const monitor = await followChoreography(orders(2_000), {
+/**
+ * The tests' orders on a subject and stream of this test's own: `follow` starts a monitor
+ * on one trackers file (again after a stop, as a restarted server would), `publish` sends
+ * an order's events.
+ */
+async function orderEvents(timeoutMs: number, options: { sweepMs?: number } = {}) {
+  const names = natsNames();
+  const subject = `${names.prefix}.orders.events`;
+  const nc = await natsConnection();
+  const store = trackersFile();
+  const follow = (retentionMs?: number) =>
+    followChoreography(orders(timeoutMs), {
       connection: nc,
       stream: names.commandStream,
       subject,
-      store: join(mkdtempSync(join(process.env['TMPDIR'] ?? tmpdir(), 'choreography-')), 'monitor.db'),
-      sweepMs: 50,
+      store,
+      ...options,
+      ...(retentionMs === undefined ? {} : { retentionMs }),
     });
-    const js = jetstream(nc);
-    const publish = async (orderId: string, ...types: string[]) => {
-      for (const type of types) await js.publish(subject, JSON.stringify({ type, data: { orderId } }));
-    };
+  const js = jetstream(nc);
+  const publish = async (orderId: string, ...types: string[]) => {
+    for (const type of types) await js.publish(subject, JSON.stringify({ type, data: { orderId } }));
+  };
+  return { follow, publish, store };
+}
+
+describe.skipIf(!available)('followChoreography', () => {
+  it('should flag the stuck and incompletely compensated instances, and clear the flag of one that completed', async () => {
+    // Long enough that no instance goes quiet while the test publishes, even on a loaded machine.
+    const { follow, publish } = await orderEvents(2_000, { sweepMs: 50 });
+    const monitor = await follow();
     await publish('done', 'OrderCreated', 'PaymentProcessed', 'StockReserved', 'OrderShipped');
     await publish(
       'undone',
@@ -154,20 +168,8 @@ describe.skipIf(!available)('followChoreography', () => {
   });
 
   it('should clear a timeout flag when the progress it waited for comes, and say so in the timeline', async () => {
-    const names = natsNames();
-    const subject = `${names.prefix}.orders.events`;
-    const nc = await natsConnection();
-    const monitor = await followChoreography(orders(1_500), {
-      connection: nc,
-      stream: names.commandStream,
-      subject,
-      store: trackersFile(),
-      sweepMs: 50,
-    });
-    const js = jetstream(nc);
-    const publish = async (orderId: string, ...types: string[]) => {
-      for (const type of types) await js.publish(subject, JSON.stringify({ type, data: { orderId } }));
-    };
+    const { follow, publish } = await orderEvents(1_500, { sweepMs: 50 });
+    const monitor = await follow();
     await publish('late', 'OrderCreated');
     await publish('slow-undo', 'OrderCreated', 'PaymentProcessed', 'StockUnavailable');
     await until(() => monitor.list({ flagged: true }).length === 2);
@@ -202,23 +204,8 @@ describe.skipIf(!available)('followChoreography', () => {
   });
 
   it('should delete the finished instances older than the retention period when it starts, and only those', async () => {
-    const names = natsNames();
-    const subject = `${names.prefix}.orders.events`;
-    const nc = await natsConnection();
-    const store = trackersFile();
-    const follow = (retentionMs?: number) =>
-      followChoreography(orders(60_000), {
-        connection: nc,
-        stream: names.commandStream,
-        subject,
-        store,
-        ...(retentionMs === undefined ? {} : { retentionMs }),
-      });
+    const { follow, publish, store } = await orderEvents(60_000);
     const first = await follow();
-    const js = jetstream(nc);
-    const publish = async (orderId: string, ...types: string[]) => {
-      for (const type of types) await js.publish(subject, JSON.stringify({ type, data: { orderId } }));
-    };
     const completes = ['OrderCreated', 'PaymentProcessed', 'StockReserved', 'OrderShipped'];
     for (const id of ['old-done', 'recent-done', 'hours-done']) await publish(id, ...completes);
     await publish('old-undone', 'OrderCreated', 'PaymentFailed', 'OrderCancelled');
