@@ -14,6 +14,8 @@ export interface StepSummary {
   timeoutMs?: number;
   maxAttempts?: number;
   branches?: StepSummary[];
+  /** For a step made with `remote()`: the subjects its command and its compensation's go on. */
+  remote?: { run?: string; compensate?: string };
 }
 
 export interface SagaSummary {

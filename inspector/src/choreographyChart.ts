@@ -44,10 +44,14 @@ export async function choreographyChart(
           stage(s.event)?.classList.add('compensated');
         }
       }
-      // Where each flag was raised: the state the instance was in.
-      for (const e of instance.events)
-        if (e.flag !== null) chart.states.get(stateId(e.state))?.classList.add('flagged');
-      if (instance.flags.length > 0 && instance.events.every((e) => e.flag === null)) {
+      // Where each flag that still holds was raised: the state the instance was in.
+      const raised: { kind: string; state: unknown }[] = [];
+      for (const e of instance.events) {
+        for (const kind of e.cleared) raised.splice(0, raised.length, ...raised.filter((r) => r.kind !== kind));
+        if (e.flag !== null) raised.push({ kind: e.flag, state: e.state });
+      }
+      for (const r of raised) chart.states.get(stateId(r.state))?.classList.add('flagged');
+      if (instance.flags.length > 0 && raised.length === 0) {
         chart.states.get(stateId(instance.state))?.classList.add('flagged');
       }
     },

@@ -146,6 +146,8 @@ export async function renderChart(
         svg('path', {
           d: points.map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x},${p.y}`).join(' '),
           class: `edge edge-${(model?.label ?? '').split(' ')[0] ?? ''}`,
+          'data-source': model?.source ?? '',
+          'data-target': model?.target ?? '',
           'marker-end': 'url(#arrow)',
         }),
       );

@@ -1,5 +1,6 @@
 import type { SagaSummary, StepSummary } from './api.js';
 import { svg } from './dom.js';
+import { remoteBadge, remoteSubject, stepBadges } from './stepBadges.js';
 
 /**
  * The saga view (DESIGN §6): one node per step in order, the compensations
@@ -30,27 +31,9 @@ const TOP = 30;
 const PAD = 14;
 const END_W = 112;
 const UNDO_H = 42;
+const BUS_GAP = 22;
 
 const textWidth = (text: string, px: number) => text.length * px * 0.58;
-
-/** `250ms`, `10s`, `5m`, `2h`, `1d`: a badge's duration. */
-export function shortDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10}s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 6000) / 10}m`;
-  if (ms < 86_400_000) return `${Math.round(ms / 360_000) / 10}h`;
-  return `${Math.round(ms / 8_640_000) / 10}d`;
-}
-
-/** The badges of a step: what makes it wait, retry, time out or stop the rollback. */
-export function stepBadges(step: StepSummary): string[] {
-  const badges: string[] = [];
-  if (step.kind === 'awaitEvent' && step.event !== undefined) badges.push(`awaits ${step.event}`);
-  if (step.maxAttempts !== undefined && step.maxAttempts > 1) badges.push(`↻ ×${step.maxAttempts}`);
-  if (step.timeoutMs !== undefined) badges.push(`timeout ${shortDuration(step.timeoutMs)}`);
-  if (step.pivot === true) badges.push('◆ pivot');
-  return badges;
-}
 
 interface Box {
   x: number;
@@ -66,8 +49,18 @@ interface Column {
   x: number;
 }
 
-const nodeWidth = (step: StepSummary, prefix = '') =>
-  Math.max(104, textWidth(prefix + step.name, 13) + 26, textWidth(stepBadges(step).join(' · '), 10.5) + 22);
+/** What the line under a node's name says: its badges, then where it is sent when it runs elsewhere. */
+const badgeLine = (badges: readonly string[], remote: string | undefined) =>
+  [...badges, ...(remote === undefined ? [] : [remoteBadge(remote)])].join(' · ');
+
+const UNDO_BADGES = ['compensation'];
+
+const nodeWidth = (step: StepSummary, lane: 'run' | 'undo' = 'run') =>
+  Math.max(
+    104,
+    textWidth((lane === 'undo' ? '↶ ' : '') + step.name, 13) + 26,
+    textWidth(badgeLine(lane === 'undo' ? UNDO_BADGES : stepBadges(step), remoteSubject(step, lane)), 10.5) + 22,
+  );
 
 /** Lays out and draws the saga view of `saga`. */
 export function sagaDiagram(saga: SagaSummary): SagaDiagram {
@@ -90,11 +83,11 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   for (const [i, s] of steps.entries()) {
     if (s.kind === 'parallel') {
       const branches = s.branches ?? [];
-      const w = Math.max(nodeWidth(s), ...branches.map((b) => nodeWidth(b, '↶ '))) + 16;
+      const w = Math.max(nodeWidth(s), ...branches.flatMap((b) => [nodeWidth(b), nodeWidth(b, 'undo')])) + 16;
       const h = GROUP_HEAD + branches.length * (BRANCH_H + BRANCH_GAP) + 2;
       columns.push({ step: s, w, h, x: 0 });
     } else {
-      const undo = undoable(s, i).length > 0 ? nodeWidth(s, '↶ ') : 0;
+      const undo = undoable(s, i).length > 0 ? nodeWidth(s, 'undo') : 0;
       columns.push({ step: s, w: Math.max(nodeWidth(s), undo), h: NODE_H, x: 0 });
     }
   }
@@ -114,7 +107,13 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   const row1Top = TOP + row0 + ROW_GAP;
   const row1 = Math.max(UNDO_H, ...undoHeights);
   const mid1 = row1Top + row1 / 2;
-  const height = row1Top + row1 + PAD + 16;
+  // Failed is reached when a compensation gives up, or a step after the pivot does; a saga with
+  // neither never fails, and draws no Failed to reach.
+  const givesUp = steps.some((s, i) => undoable(s, i).length > 0);
+  const failsForward = steps.length - 1 > lastRollback;
+  // A compensation that gives up goes to Failed along a line under the lane.
+  const busY = row1Top + row1 + BUS_GAP;
+  const height = (givesUp ? busY : row1Top + row1) + PAD + 16;
 
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: 'saga-diagram', role: 'img' });
   root.setAttribute('aria-label', `${saga.name}: ${steps.map((s) => s.name).join(', ')}`);
@@ -143,37 +142,48 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   const nodes = new Map<string, SVGGElement>();
   const notes = new Map<string, SVGTextElement>();
 
-  const line = (points: [number, number][], cls: string, marker?: string) => {
+  /** A straight edge; `to` names the end state it leads into (`Completed`, `Compensated`, `Failed`). */
+  const line = (points: [number, number][], cls: string, marker?: string, to?: string) => {
     const path = svg('path', {
       d: points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px},${py}`).join(' '),
       class: `saga-edge ${cls}`,
     });
     if (marker !== undefined) path.setAttribute('marker-end', `url(#${marker})`);
+    if (to !== undefined) path.setAttribute('data-to', to);
     edgeLayer.append(path);
   };
 
-  const drawNode = (key: string, box: Box, title: string, sub: string[], cls: string) => {
+  const drawNode = (key: string, box: Box, title: string, sub: string[], cls: string, remote?: string) => {
     const group = svg('g', { class: `saga-node ${cls}`, 'data-node': key, tabindex: '0' });
     group.append(
       svg('rect', { x: box.x, y: box.y, width: box.w, height: box.h, rx: cls.includes('end') ? box.h / 2 : 7 }),
     );
+    const hasBadges = sub.length > 0 || remote !== undefined;
     const name = svg('text', {
       x: box.x + box.w / 2,
-      y: box.y + (sub.length > 0 ? 18 : box.h / 2 + 4.5),
+      y: box.y + (hasBadges ? 18 : box.h / 2 + 4.5),
       class: 'name',
     });
     name.textContent = title;
     group.append(name);
-    if (sub.length > 0) {
+    if (hasBadges) {
       const badges = svg('text', { x: box.x + box.w / 2, y: box.y + 32, class: 'badges' });
       badges.textContent = sub.join(' · ');
+      if (remote !== undefined) {
+        // Its own span: coloured apart, so a step that runs in another service stands out.
+        const badge = svg('tspan', { class: 'remote-badge', 'data-remote': remote });
+        badge.textContent = remoteBadge(remote);
+        badges.append(...(sub.length > 0 ? [' · '] : []), badge);
+      }
       group.append(badges);
     }
     const note = svg('text', { x: box.x + box.w / 2, y: box.y + box.h + 12, class: 'note' });
     group.append(note);
     notes.set(key, note);
     const tip = svg('title');
-    tip.textContent = [title, ...sub].join(' · ');
+    tip.textContent = [title, ...sub, ...(remote === undefined ? [] : [`sent on ${remote} to a participant`])].join(
+      ' · ',
+    );
     group.append(tip);
     nodeLayer.append(group);
     nodes.set(key, group);
@@ -205,12 +215,14 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
           b.name,
           stepBadges(b),
           `kind-${b.kind} branch`,
+          remoteSubject(b, 'run'),
         );
       });
       boxes.push(box);
     } else {
       const box = { x: c.x, y: mid0 - NODE_H / 2, w: c.w, h: NODE_H };
-      drawNode(`run:${s.name}`, box, s.name, stepBadges(s), `kind-${s.kind}${s.pivot === true ? ' pivot' : ''}`);
+      const cls = `kind-${s.kind}${s.pivot === true ? ' pivot' : ''}`;
+      drawNode(`run:${s.name}`, box, s.name, stepBadges(s), cls, remoteSubject(s, 'run'));
       boxes.push(box);
     }
   }
@@ -228,6 +240,7 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
       ],
       'forward',
       'saga-arrow',
+      i + 2 === boxes.length ? 'Completed' : undefined,
     );
   }
 
@@ -260,8 +273,9 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
           `undo:${b.name}`,
           { x: box.x + 8, y: box.y + GROUP_HEAD + j * (UNDO_H + BRANCH_GAP), w: box.w - 16, h: UNDO_H },
           `↶ ${b.name}`,
-          ['compensation'],
+          UNDO_BADGES,
           'undo branch',
+          remoteSubject(b, 'undo'),
         ),
       );
       stations.push(box);
@@ -271,8 +285,9 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
           `undo:${s.name}`,
           { x: c.x, y: mid1 - UNDO_H / 2, w: c.w, h: UNDO_H },
           `↶ ${s.name}`,
-          ['compensation'],
+          UNDO_BADGES,
           'undo',
+          remoteSubject(s, 'undo'),
         ),
       );
     }
@@ -288,17 +303,22 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
       ],
       'lane',
       'saga-arrow-undo',
+      i === 1 ? 'Compensated' : undefined,
     );
   }
   // Failures join the lane just left of the failing step's own column.
   const rollbackEnd = lastRollback >= 0 ? columns[lastRollback + 1]! : undefined;
   if (rollbackEnd !== undefined && rollbackEnd.x - COL_GAP / 2 > laneRight) {
+    // With nothing to undo, a failure goes straight on to Compensated.
+    const direct = stations.length === 1;
     line(
       [
         [rollbackEnd.x - COL_GAP / 2, mid1],
-        [laneRight, mid1],
+        [laneRight + (direct ? 1 : 0), mid1],
       ],
       'lane',
+      direct ? 'saga-arrow-undo' : undefined,
+      direct ? 'Compensated' : undefined,
     );
   }
   steps.forEach((s, i) => {
@@ -317,9 +337,12 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
   });
 
   // After the pivot: a step that exhausts its retries waits for a person.
-  const failed = drawNode('Failed', { x: last.x, y: mid1 - 17, w: last.w, h: 34 }, 'Failed', [], 'end end-Failed');
+  const failed =
+    givesUp || failsForward
+      ? drawNode('Failed', { x: last.x, y: mid1 - 17, w: last.w, h: 34 }, 'Failed', [], 'end end-Failed')
+      : undefined;
   const afterPivot = steps.map((s, i) => ({ s, i })).filter(({ i }) => i > lastRollback);
-  if (afterPivot.length > 0) {
+  if (failed !== undefined && afterPivot.length > 0) {
     const firstAfter = boxes[afterPivot[0]!.i + 1]!;
     line(
       [
@@ -328,6 +351,7 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
       ],
       'to-failed',
       'saga-arrow-soft',
+      'Failed',
     );
     for (const { i } of afterPivot) {
       const box = boxes[i + 1]!;
@@ -343,10 +367,47 @@ export function sagaDiagram(saga: SagaSummary): SagaDiagram {
     note.textContent = 'retries exhausted → a person acts';
     edgeLayer.append(note);
   }
-  const personLabel = svg('text', { x: failed.x + failed.w / 2, y: failed.y + failed.h + 13, class: 'lane-label' });
-  personLabel.setAttribute('text-anchor', 'middle');
-  personLabel.textContent = 'a person acts, then Retry';
-  edgeLayer.append(personLabel);
+  // A compensation that exhausts its retries stops the rollback (strict reverse order): Failed.
+  const fx = failed === undefined ? 0 : failed.x + failed.w / 2;
+  if (failed !== undefined && givesUp) {
+    const drops = stations.slice(1).map((box) => box.x + box.w - 12);
+    for (const [k, box] of stations.slice(1).entries()) {
+      line(
+        [
+          [drops[k]!, box.y + box.h],
+          [drops[k]!, busY],
+        ],
+        'drop to-failed gives-up',
+      );
+    }
+    const from = Math.min(...drops);
+    line(
+      [
+        [from, busY],
+        [fx, busY],
+        [fx, failed.y + failed.h + 1],
+      ],
+      'to-failed gives-up',
+      'saga-arrow-soft',
+      'Failed',
+    );
+    const note = svg('text', { x: from + 6, y: busY + 13, class: 'lane-label' });
+    note.textContent = 'a compensation gives up';
+    // Left out where it would run into the words under Failed.
+    if (from + 6 + textWidth(note.textContent, 11) < fx - textWidth('a person acts, then Retry', 11) / 2 - 8) {
+      edgeLayer.append(note);
+    }
+  }
+  if (failed !== undefined) {
+    const personLabel = svg('text', {
+      x: fx,
+      y: givesUp ? busY + 13 : failed.y + failed.h + 13,
+      class: 'lane-label',
+    });
+    personLabel.setAttribute('text-anchor', 'middle');
+    personLabel.textContent = 'a person acts, then Retry';
+    edgeLayer.append(personLabel);
+  }
   const laneLabel = svg('text', { x: first.x + 4, y: mid1 - 23, class: 'lane-label' });
   laneLabel.textContent = stations.length > 1 ? '← undo, right to left' : 'nothing to undo';
   edgeLayer.append(laneLabel);

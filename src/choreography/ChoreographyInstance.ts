@@ -42,6 +42,8 @@ export interface ChoreographyEventRecord {
   readonly state: StateValue;
   /** The flag it raised, if any. */
   readonly flag: ChoreographyFlag['kind'] | null;
+  /** The flags it cleared: the progress they were raised for came (see `compileChoreography`). */
+  readonly cleared: readonly ChoreographyFlag['kind'][];
 }
 
 /** An instance with its timeline (at most the first `EVENTS_KEPT` lines are kept). */

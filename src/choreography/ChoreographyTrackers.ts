@@ -11,6 +11,7 @@ import {
   type ChoreographyInstanceQuery,
   type ChoreographyStatus,
 } from './ChoreographyInstance.js';
+import { hasClearedColumn } from './clearedColumn.js';
 
 /** A tracker row as stored. @internal */
 export interface TrackerRow {
@@ -32,6 +33,8 @@ interface EventRow {
   seq: number | null;
   state: string;
   flag: ChoreographyEventRecord['flag'];
+  /** JSON array of flag kinds, or null. */
+  cleared: string | null;
 }
 
 const DEFAULT_LIMIT = 50;
@@ -152,12 +155,18 @@ export class ChoreographyTrackers {
       )
       .get(choreography, correlationId);
     if (row === undefined) return undefined;
+    const cleared = hasClearedColumn(this.db) ? 'cleared' : 'NULL AS cleared';
     const events = this.db
       .prepare<[string, string], EventRow>(
-        'SELECT n, at, type, seq, state, flag FROM choreography_events WHERE choreography = ? AND correlation_id = ? ORDER BY n',
+        `SELECT n, at, type, seq, state, flag, ${cleared} FROM choreography_events
+         WHERE choreography = ? AND correlation_id = ? ORDER BY n`,
       )
       .all(choreography, correlationId)
-      .map((e): ChoreographyEventRecord => ({ ...e, state: JSON.parse(e.state) as StateValue }));
+      .map((e): ChoreographyEventRecord => ({
+        ...e,
+        state: JSON.parse(e.state) as StateValue,
+        cleared: e.cleared === null ? [] : (JSON.parse(e.cleared) as ChoreographyEventRecord['cleared']),
+      }));
     return { ...instanceOf(row), events };
   }
 }

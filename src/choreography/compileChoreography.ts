@@ -32,6 +32,14 @@ interface TrackedEvent {
  * state does not expect are flagged out of order; a timeout flags the
  * instance stuck (or, while compensating, compensated incompletely).
  *
+ * A flag is cleared once the progress it was raised for comes: `stuck` when
+ * the stage's event (or its failure) arrives, `incomplete-compensation` when a
+ * compensating event it waited for arrives (quiet again, it is flagged again
+ * with what is still missing), and every flag, `out-of-order` included, when
+ * the instance ends (`Completed` or `Compensated`: the events it missed or got
+ * early did not keep it from a consistent end). An `out-of-order` flag stays
+ * while the instance runs: the event it got early may be one it still lacks.
+ *
  * @example
  * const machine = compileChoreography(orders); // draw it, or paste its JSON into Stately Studio
  */
@@ -43,6 +51,11 @@ export function compileChoreography(definition: ChoreographyDefinition): AnyStat
       flags: [...context.flags, { kind, at: event.at ?? Date.now(), message: message(context, event) }],
     }));
   const seen = assign(({ event }: { event: TrackedEvent }) => ({ lastEvent: event.type }));
+  const clear = (...kinds: ChoreographyFlag['kind'][]) =>
+    assign(({ context }: { context: ChoreographyContext }) => ({
+      flags: context.flags.filter((f) => !kinds.includes(f.kind)),
+    }));
+  const clearAll = clear('stuck', 'out-of-order', 'incomplete-compensation');
   const states: Record<string, object> = {};
   flow.forEach((stage, i) => {
     const next = i + 1 < flow.length ? stateOf(i + 1) : 'Completed';
@@ -51,14 +64,18 @@ export function compileChoreography(definition: ChoreographyDefinition): AnyStat
       on: {
         [stage.event]: {
           target: next,
-          actions: [seen, assign(({ context }) => ({ completed: [...context.completed, stage.event] }))],
+          actions: [
+            seen,
+            clear('stuck'),
+            assign(({ context }) => ({ completed: [...context.completed, stage.event] })),
+          ],
         },
         ...(stage.failure === undefined
           ? {}
           : {
               [stage.failure]: {
                 target: 'Compensating',
-                actions: [seen, assign({ awaitingCompensation: completedBefore.reverse() })],
+                actions: [seen, clear('stuck'), assign({ awaitingCompensation: completedBefore.reverse() })],
               },
             }),
         [CHOREOGRAPHY_TIMEOUT]: {
@@ -83,6 +100,7 @@ export function compileChoreography(definition: ChoreographyDefinition): AnyStat
                   context.awaitingCompensation.includes(s.compensatedBy as string),
                 actions: [
                   seen,
+                  clear('incomplete-compensation'),
                   assign(({ context }: { context: ChoreographyContext }) => ({
                     awaitingCompensation: context.awaitingCompensation.filter((e) => e !== s.compensatedBy),
                   })),
@@ -118,8 +136,8 @@ export function compileChoreography(definition: ChoreographyDefinition): AnyStat
           },
         },
       },
-      Completed: { type: 'final' },
-      Compensated: { type: 'final' },
+      Completed: { type: 'final', entry: clearAll },
+      Compensated: { type: 'final', entry: clearAll },
     },
   };
   return createMachine(config as never);

@@ -5,12 +5,7 @@ import { getInitialSnapshot, getNextSnapshot, type AnyMachineSnapshot, type Stat
 import { SagaDefinitionError } from '../definition/errors.js';
 import { ensureConsumer } from '../nats/natsStreams.js';
 import { choreographyStream } from './choreographyStream.js';
-import {
-  CHOREOGRAPHY_TIMEOUT,
-  compileChoreography,
-  type ChoreographyContext,
-  type ChoreographyFlag,
-} from './compileChoreography.js';
+import { CHOREOGRAPHY_TIMEOUT, compileChoreography, type ChoreographyContext } from './compileChoreography.js';
 import {
   EVENTS_KEPT,
   type ChoreographyCounts,
@@ -21,7 +16,9 @@ import {
 } from './ChoreographyInstance.js';
 import { ChoreographyTrackers, type TrackerRow } from './ChoreographyTrackers.js';
 import type { ChoreographyDefinition, ChoreographyEvent } from './defineChoreography.js';
+import { flagChanges } from './flagChanges.js';
 import { openTrackerFile, prepareTrackerFile, trackerFileId } from './trackerFile.js';
+import { checkRetention, DEFAULT_CHOREOGRAPHY_RETENTION_MS, TrackerPruner } from './TrackerPruner.js';
 
 export interface FollowChoreographyOptions {
   readonly connection: NatsConnection;
@@ -33,6 +30,12 @@ export interface FollowChoreographyOptions {
   readonly store: string | Database.Database;
   /** How often instances are checked for a missed timeout, in ms. Default 1000. */
   readonly sweepMs?: number;
+  /**
+   * How long a finished instance (Completed or Compensated) is kept after its last event, in ms:
+   * older ones are deleted, with their timelines, when the monitor starts and every hour.
+   * Default 7 days; `Infinity` keeps them all. Running and Compensating instances are never deleted.
+   */
+  readonly retentionMs?: number;
   /** Told of failures it retries by itself (an event that could not be written is delivered again). */
   readonly onError?: (error: unknown) => void;
 }
@@ -60,8 +63,12 @@ const CONSUMER_INACTIVE_MS = 7 * 86_400_000;
  * its events), advanced by each event in the same transaction that records the
  * event's stream sequence, so a redelivered event is applied once. Instances
  * that go quiet past the choreography's timeout, counted from the time the
- * stream stored their last event, are flagged stuck (or compensated incompletely). Each trackers file reads the subject through a
- * durable consumer of its own, so every file sees every event.
+ * stream stored their last event, are flagged stuck (or compensated
+ * incompletely); a flag clears when the progress it waited for comes (see
+ * `compileChoreography`), and the timeline line that cleared it says so.
+ * Finished instances older than `retentionMs` (7 days) are deleted when it
+ * starts and hourly. Each trackers file reads the subject through a durable
+ * consumer of its own, so every file sees every event.
  *
  * @example
  * const monitor = await followChoreography(orders, { connection: nc, store: 'data/orders-monitor.db' });
@@ -80,6 +87,7 @@ export async function followChoreography(
       'subject',
     );
   }
+  const retentionMs = checkRetention(options.retentionMs ?? DEFAULT_CHOREOGRAPHY_RETENTION_MS, 'retentionMs');
   const machine = compileChoreography(definition);
   const db = typeof options.store === 'string' ? openTrackerFile(options.store) : prepareTrackerFile(options.store);
   const trackers = new ChoreographyTrackers(db);
@@ -93,8 +101,8 @@ export async function followChoreography(
       status = excluded.status, flagged = excluded.flagged, due_at = excluded.due_at,
       updated_at = excluded.updated_at, last_seq = excluded.last_seq`);
   const record = db.prepare(`
-    INSERT INTO choreography_events (choreography, correlation_id, n, at, type, seq, state, flag)
-    SELECT @choreography, @id, coalesce(max(n), 0) + 1, @at, @type, @seq, @state, @flag FROM choreography_events
+    INSERT INTO choreography_events (choreography, correlation_id, n, at, type, seq, state, flag, cleared)
+    SELECT @choreography, @id, coalesce(max(n), 0) + 1, @at, @type, @seq, @state, @flag, @cleared FROM choreography_events
     WHERE choreography = @choreography AND correlation_id = @id HAVING coalesce(max(n), 0) < ${EVENTS_KEPT}`);
   const due = db.prepare<[string, number], TrackerRow>(
     'SELECT * FROM choreography_trackers WHERE choreography = ? AND due_at IS NOT NULL AND due_at <= ?',
@@ -133,9 +141,17 @@ export async function followChoreography(
       now: event.now,
       seq: event.lastSeq,
     });
-    const raised = context.flags.length > (before.context as ChoreographyContext).flags.length;
-    const flag: ChoreographyFlag['kind'] | null = raised ? (context.flags.at(-1)?.kind ?? null) : null;
-    record.run({ choreography: name, id, at: event.now, type: event.type, seq: event.seq, state, flag });
+    const { raised, cleared } = flagChanges((before.context as ChoreographyContext).flags, context.flags);
+    record.run({
+      choreography: name,
+      id,
+      at: event.now,
+      type: event.type,
+      seq: event.seq,
+      state,
+      flag: raised,
+      cleared: cleared.length === 0 ? null : JSON.stringify(cleared),
+    });
   };
   const apply = db.transaction((id: string, event: ChoreographyEvent, seq: number, now: number) => {
     const row = read.get(name, id);
@@ -200,6 +216,9 @@ export async function followChoreography(
     }
   }, options.sweepMs ?? 1_000);
   timer.unref();
+  // Finished instances past the retention period go now, then every hour.
+  const pruner = new TrackerPruner(db, name, retentionMs, onError);
+  await pruner.start();
 
   return {
     stream,
@@ -216,6 +235,7 @@ export async function followChoreography(
     },
     async stop() {
       clearInterval(timer);
+      await pruner.stop();
       await messages.close();
       await consuming;
       if (typeof options.store === 'string') db.close();

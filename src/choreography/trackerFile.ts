@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { StoreError } from '../definition/errors.js';
+import { hasClearedColumn } from './clearedColumn.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS choreography_trackers (
@@ -28,6 +29,7 @@ const SCHEMA = `
     seq INTEGER,
     state TEXT NOT NULL,
     flag TEXT,
+    cleared TEXT,
     PRIMARY KEY (choreography, correlation_id, n)
   );
   CREATE TABLE IF NOT EXISTS choreography_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
@@ -54,6 +56,8 @@ export function prepareTrackerFile(db: Database.Database): Database.Database {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  // Files made before flags could clear have no column for it.
+  if (!hasClearedColumn(db)) db.exec('ALTER TABLE choreography_events ADD COLUMN cleared TEXT');
   return db;
 }
 

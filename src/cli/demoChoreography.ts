@@ -10,10 +10,11 @@ const STORIES: readonly (readonly [string, readonly string[]])[] = [
   ['is undone', ['OrderCreated', 'PaymentProcessed', 'StockUnavailable', 'PaymentRefunded', 'OrderCancelled']],
   ['gets stuck after its payment', ['OrderCreated', 'PaymentProcessed']],
   [
-    'reports its stock before its payment',
+    'reports its stock before its payment, then completes (its out-of-order flag clears)',
     ['OrderCreated', 'StockReserved', 'PaymentProcessed', 'StockReserved', 'OrderShipped'],
   ],
   ['is refunded but never cancelled', ['OrderCreated', 'PaymentProcessed', 'StockUnavailable', 'PaymentRefunded']],
+  ['ships with no stock reservation reported', ['OrderCreated', 'PaymentProcessed', 'OrderShipped']],
 ];
 
 /**
@@ -33,7 +34,8 @@ export async function publishStories(js: JetStreamClient, subject: string, prefi
 /**
  * Publishes a few orders' events on the example choreography's subject, as the
  * shop's services would: one completes, one is undone, one gets stuck, one
- * arrives out of order, one is compensated incompletely. Returns what it says.
+ * arrives out of order and completes, one is compensated incompletely, one
+ * ships with a stage missing. Returns what it says.
  */
 export async function demoChoreography(url: string): Promise<string[]> {
   const subject = orderChoreography.subject ?? 'shop.orders.events';
@@ -49,7 +51,7 @@ export async function demoChoreography(url: string): Promise<string[]> {
       `order-${Date.now().toString(36).slice(-4).toUpperCase()}`,
     );
     lines.push(
-      `published on ${subject}; the stuck and half-undone ones are flagged ${orderChoreography.timeoutMs / 1000} s after their last event`,
+      `published on ${subject}; the one shipped unreserved is flagged at once, the stuck and half-undone ones ${orderChoreography.timeoutMs / 1000} s after their last event`,
     );
     return lines;
   } finally {

@@ -37,7 +37,14 @@ const unfollowed = (definition: ChoreographyDefinition, why: string): Choreograp
  */
 export async function followChoreographies(
   definitions: readonly ChoreographyDefinition[],
-  options: { file: string; connection?: NatsConnection | undefined; why: string; onError?: (error: unknown) => void },
+  options: {
+    file: string;
+    connection?: NatsConnection | undefined;
+    why: string;
+    onError?: (error: unknown) => void;
+    /** How long finished instances are kept (followChoreography's `retentionMs`; 7 days unless given). */
+    retentionMs?: number | undefined;
+  },
 ): Promise<FollowedChoreographies> {
   const { file } = options;
   if (definitions.length === 0) {
@@ -79,6 +86,7 @@ export async function followChoreographies(
         connection: options.connection,
         store: db,
         ...(options.onError === undefined ? {} : { onError: options.onError }),
+        ...(options.retentionMs === undefined ? {} : { retentionMs: options.retentionMs }),
       });
       monitors.push(monitor);
       following.set(definition.name, {

@@ -1,9 +1,16 @@
 import type { StateRef } from './runningStates.js';
 import { remoteCallOf } from '../remote/remote.js';
+import { remoteSubjects } from '../remote/remoteSubjects.js';
 import { compensationBackoffEvent, compensationBackoffTimer, replyEvent, type SagaContext } from './sagaContext.js';
 import type { PlannedGroup, PlannedStep, SagaPlan } from './sagaPlan.js';
 import type { StepActorInput, TimerActorInput } from './stepActors.js';
 import { named, type StateConfig, type TransitionConfig } from './stateConfig.js';
+
+/** What a compensation's state says of itself; the subject when a participant elsewhere does it. */
+function compensationMeta(step: PlannedStep) {
+  const subject = remoteSubjects(step.definition)?.compensate;
+  return { kind: 'compensation', compensates: step.name, ...(subject === undefined ? {} : { remote: subject }) };
+}
 
 /** `check`, `run` and `backoff` states of one compensation. */
 function compensationStates(step: PlannedStep, onDone: string, onFinal: TransitionConfig): Record<string, StateConfig> {
@@ -77,6 +84,7 @@ function groupCompensation(ref: StateRef, group: PlannedGroup, next: string): St
         done: { type: 'final' },
         failed: { type: 'final' },
       },
+      meta: compensationMeta(branch),
     };
   }
   return {
@@ -112,7 +120,7 @@ export function compensatingStates(ref: StateRef, plan: SagaPlan): Record<string
               target: ref('Failed'),
               actions: [named('markFailed', { phase: 'Compensating', state: entry.name })],
             }),
-            meta: { kind: 'compensation', compensates: entry.name },
+            meta: compensationMeta(entry),
           };
   });
   return states;

@@ -12,7 +12,14 @@ import {
 import type { PlannedEntry, PlannedGroup, PlannedStep, PlannedWait, SagaPlan } from './sagaPlan.js';
 import type { StepActorInput, TimerActorInput } from './stepActors.js';
 import { remoteCallOf } from '../remote/remote.js';
+import { remoteSubjects } from '../remote/remoteSubjects.js';
 import { named, type ActionRef, type InvokeConfig, type StateConfig, type TransitionConfig } from './stateConfig.js';
+
+/** A remote step's subject in its state's meta, so the chart's JSON says which steps run elsewhere. */
+const remoteMeta = (step: PlannedStep) => {
+  const subject = remoteSubjects(step.definition)?.run;
+  return subject === undefined ? {} : { remote: subject };
+};
 
 /** Builds `#machine.a.b` state ids. */
 export type StateRef = (...path: string[]) => string;
@@ -149,7 +156,7 @@ function stepState(ref: StateRef, step: PlannedStep, next: string): StateConfig 
       finalFailure(ref, step, step.name),
       cancellable ? { stopped: ref('Compensating'), cancellable: true } : undefined,
     ),
-    meta: { kind: 'step', pivot: step.pivot, compensable: step.compensable },
+    meta: { kind: 'step', pivot: step.pivot, compensable: step.compensable, ...remoteMeta(step) },
   };
 }
 
@@ -189,7 +196,7 @@ function groupState(ref: StateRef, group: PlannedGroup, next: string): StateConf
         done: { type: 'final' },
         failed: { type: 'final' },
       },
-      meta: { kind: 'step', pivot: false, compensable: branch.compensable },
+      meta: { kind: 'step', pivot: false, compensable: branch.compensable, ...remoteMeta(branch) },
     };
   }
   const failed: TransitionConfig = group.afterPivot

@@ -1,4 +1,5 @@
 import type { AnySagaDefinition, SagaStep } from '../definition/types.js';
+import { remoteSubjects, type RemoteSubjects } from '../remote/remoteSubjects.js';
 import { jsonSchemaOf, type JsonSchema } from './jsonSchemaOf.js';
 
 export interface StepSummary {
@@ -12,12 +13,15 @@ export interface StepSummary {
   /** The awaited event's data as JSON Schema (null: any JSON value). */
   readonly schema?: JsonSchema | null;
   readonly branches?: readonly StepSummary[];
+  /** For a step made with `remote()`: the subjects its command and its compensation's are sent on. */
+  readonly remote?: RemoteSubjects;
 }
 
 function summarizeStep(entry: SagaStep): StepSummary {
   switch (entry.kind) {
     case 'step': {
       const { options } = entry;
+      const remote = remoteSubjects(entry);
       return {
         name: entry.name,
         kind: 'step',
@@ -25,6 +29,7 @@ function summarizeStep(entry: SagaStep): StepSummary {
         compensable: typeof options.compensate === 'function',
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
         ...(options.retry === undefined ? {} : { maxAttempts: options.retry.maxAttempts }),
+        ...(remote === undefined ? {} : { remote }),
       };
     }
     case 'awaitEvent':

@@ -61,7 +61,7 @@ function stageList(i: ChoreographyInstanceDetail, c: ChoreographySummary): HTMLE
   );
 }
 
-/** The timeline: each event off the subject (and each timeout noticed), the state after it, the flag it raised. */
+/** The timeline: each event off the subject (and each timeout noticed), the state after it, the flag it raised or cleared. */
 function timeline(i: ChoreographyInstanceDetail): HTMLElement {
   const startedAt = i.events[0]?.at ?? 0;
   return h(
@@ -74,13 +74,17 @@ function timeline(i: ChoreographyInstanceDetail): HTMLElement {
       ...i.events.map((e) =>
         h(
           'tr',
-          { class: e.flag === null ? '' : 'flagged' },
+          { class: e.flag !== null ? 'flagged' : e.cleared.length > 0 ? 'cleared' : '' },
           h('td', {}, String(e.n)),
           h('td', { class: 'when' }, clock(e.at)),
           h('td', {}, `+${((e.at - startedAt) / 1000).toFixed(3)}s`),
           h('td', {}, e.type === TIMEOUT ? 'quiet past the timeout' : e.type),
           h('td', {}, typeof e.state === 'string' ? e.state : JSON.stringify(e.state)),
-          h('td', {}, e.flag === null ? '' : `⚑ ${e.flag}`),
+          h(
+            'td',
+            {},
+            [...(e.flag === null ? [] : [`⚑ ${e.flag}`]), ...e.cleared.map((kind) => `✓ cleared ${kind}`)].join(' · '),
+          ),
         ),
       ),
     ),

@@ -1,8 +1,8 @@
-import { api, type SagaSummary } from '../api.js';
+import { api, type SagaSummary, type StepSummary } from '../api.js';
 import { chartPanel } from '../chartPanel.js';
 import { h, json } from '../dom.js';
 import { schemaExample } from '../../../src/server/schemaExample.js';
-import { shortDuration, stepBadges } from '../sagaDiagram.js';
+import { remoteBadge, shortDuration, stepBadges } from '../stepBadges.js';
 
 /** One saga: its saga view (or statechart), its steps, what it takes and waits for. */
 export async function sagaView(root: HTMLElement, name: string): Promise<void> {
@@ -17,6 +17,7 @@ export async function sagaView(root: HTMLElement, name: string): Promise<void> {
       s.branches === undefined ? '' : ` · ${s.branches.map((b) => b.name).join(' ∥ ')}`,
       s.compensable === true ? ' · compensable' : '',
       ...stepBadges(s).map((b) => h('span', { class: 'chip' }, b)),
+      ...remoteChips(s),
     ),
   );
   const events = saga.steps.filter((s) => s.kind === 'awaitEvent');
@@ -92,6 +93,23 @@ export async function sagaView(root: HTMLElement, name: string): Promise<void> {
     ),
   );
   panel.fit();
+}
+
+/** Where a remote step (or a branch of a group) sends its command and its compensation's. */
+function remoteChips(step: StepSummary): HTMLElement[] {
+  const chips: HTMLElement[] = [];
+  for (const s of [step, ...(step.branches ?? [])]) {
+    for (const [lane, subject] of [
+      ['run', s.remote?.run],
+      ['compensate', s.remote?.compensate],
+    ] as const) {
+      if (subject === undefined) continue;
+      const title = `${lane === 'run' ? s.name : `the compensation of ${s.name}`} is sent on ${subject} to a participant`;
+      const text = lane === 'run' ? remoteBadge(subject) : `↶ ${remoteBadge(subject)}`;
+      chips.push(h('span', { class: 'chip remote', 'data-remote': subject, title }, text));
+    }
+  }
+  return chips;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Execution, JournalEntry, SagaSummary, StepSummary } from '../api.js';
 import { h, json } from '../dom.js';
 import { formatDuration } from '../../../src/events/journalTimeline.js';
-import { stepBadges } from '../sagaDiagram.js';
+import { remoteBadge, remoteSubject, stepBadges } from '../stepBadges.js';
 
 function findStep(steps: readonly StepSummary[], name: string): StepSummary | undefined {
   for (const s of steps) {
@@ -57,6 +57,7 @@ export function stepPanel(
   const step = findStep(saga.steps, name);
   const attempts = attemptRows(entries, name, undo);
   const result = execution.results[name];
+  const remote = step === undefined ? undefined : remoteSubject(step, undo ? 'undo' : 'run');
   const state = undo
     ? execution.compensated.includes(name)
       ? 'compensated'
@@ -82,6 +83,7 @@ export function stepPanel(
       { class: 'muted' },
       `${step?.kind ?? 'step'} · ${state}`,
       ...(step === undefined ? [] : stepBadges(step).map((b) => h('span', { class: 'chip' }, b))),
+      remote === undefined ? '' : h('span', { class: 'chip remote', 'data-remote': remote }, remoteBadge(remote)),
     ),
     h(
       'dl',

@@ -17,9 +17,10 @@ sagachart retry <execution-id> --wait. The switches are kept in demo-faults.json
 beside the database (--db, default data/sagachart.db; or $SAGACHART_DEMO_FAULTS),
 where the server and the local commands on that database read them.
 
-"choreography" publishes five orders' events on the example order-choreography's
+"choreography" publishes six orders' events on the example order-choreography's
 subject (shop.orders.events), as its services would: one completes, one is undone,
-one gets stuck, one reports out of order, one is refunded but never cancelled.
+one gets stuck, one reports out of order and completes (its flag clears), one is
+refunded but never cancelled, one ships with no stock reservation reported.
 Watch them with sagachart serve --nats … (the inspector) or sagachart choreographies.`,
   baseOptions: {
     options: {

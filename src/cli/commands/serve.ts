@@ -14,6 +14,7 @@ import { useDemoFaults } from '../demoFaults.js';
 import { choreographyFileFor, followChoreographies } from '../followChoreographies.js';
 import { connectNats, NO_NATS } from '../connectNats.js';
 import { relayRemoteSteps } from '../relayRemoteSteps.js';
+import { durationArg } from '../durationArg.js';
 
 /** `--cors a,b` as canonical origins; a usage error naming the bad one. */
 function corsOrigins(value: string | undefined): string[] {
@@ -36,7 +37,7 @@ export const serve: Command = {
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
                 [--cors https://app.example.com,...] [--max-wait 30000] [--commit-window MS] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
-                [--nats nats://127.0.0.1:4222] [--choreography-db FILE]
+                [--nats nats://127.0.0.1:4222] [--choreography-db FILE] [--choreography-retention 7d]
 
 --max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
 --commit-window lets a group commit wait up to MS (0-100) for executions that moved
@@ -47,7 +48,9 @@ relayed to participants (streams SAGACHART_COMMANDS / SAGACHART_REPLIES unless
 SAGACHART_NATS_COMMAND_STREAM / _REPLY_STREAM / _REPLY_SUBJECT say otherwise), and the
 choreographies the machines export (defineChoreography with a subject) are followed, their trackers kept in
 --choreography-db (default: beside a SQLite --db, e.g. data/sagachart.choreographies.db;
-data/choreographies.db for PostgreSQL).
+data/choreographies.db for PostgreSQL). Finished instances (Completed, Compensated) older than
+--choreography-retention (or SAGACHART_CHOREOGRAPHY_RETENTION: 7d, 12h, 30m; off keeps them;
+default 7d) are deleted from it when serve starts and every hour.
 --otlp (or OTEL_EXPORTER_OTLP_ENDPOINT) sends traces and metrics over OTLP/HTTP
 (Jaeger, Grafana Tempo, an OpenTelemetry Collector).
 --stately also streams XState inspection events to a WebSocket server in
@@ -69,6 +72,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     otlp: { type: 'string' },
     nats: { type: 'string' },
     'choreography-db': { type: 'string' },
+    'choreography-retention': { type: 'string' },
   },
   optionalValues: { stately: 'ws://localhost:8080' },
   async run(_, values, { out, err }) {
@@ -84,6 +88,13 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const commitWindow = windowArg === undefined ? undefined : Number(windowArg);
     if (commitWindow !== undefined && !(commitWindow >= 0 && commitWindow <= 100))
       throw new CliError('--commit-window must be a number of ms from 0 to 100', 1, true);
+    const retentionFlag = str(values, 'choreography-retention');
+    const retentionArg = retentionFlag ?? process.env['SAGACHART_CHOREOGRAPHY_RETENTION'];
+    const retentionMs = retentionArg === undefined ? undefined : durationArg(retentionArg);
+    if (retentionArg !== undefined && retentionMs === undefined) {
+      const source = retentionFlag === undefined ? 'SAGACHART_CHOREOGRAPHY_RETENTION' : '--choreography-retention';
+      throw new CliError(`${source} must be a period such as 7d, 12h or 30m, or off (got "${retentionArg}")`, 1, true);
+    }
     const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
     const db = given ?? join('data', 'sagachart.db');
     if (given === undefined) mkdirSync(dirname(db), { recursive: true });
@@ -111,6 +122,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       connection: nats.connection,
       why: nats.why,
       onError: (error) => err(`choreography monitor: ${(error as Error).message}`),
+      retentionMs,
     });
     const relay = await relayRemoteSteps(engine, nats.connection, nats.why, (error) =>
       err(`remote steps relay: ${(error as Error).message}`),

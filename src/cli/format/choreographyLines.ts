@@ -78,7 +78,7 @@ export function instanceLines(instance: ChoreographyInstanceDetailView, now = Da
   for (const e of instance.events) {
     const offset = `+${((e.at - startedAt) / 1000).toFixed(3)}s`;
     const seq = e.seq === null ? '' : `  (seq ${e.seq})`;
-    const flag = e.flag === null ? '' : `  ⚑ ${e.flag}`;
+    const flag = `${e.flag === null ? '' : `  ⚑ ${e.flag}`}${e.cleared.map((kind) => `  ✓ cleared ${kind}`).join('')}`;
     lines.push(
       `  #${String(e.n).padEnd(3)} ${offset.padStart(10)}  ${(e.type === CHOREOGRAPHY_TIMEOUT ? '(quiet past the timeout)' : e.type).padEnd(24)} → ${typeof e.state === 'string' ? e.state : JSON.stringify(e.state)}${flag}${seq}`,
     );
