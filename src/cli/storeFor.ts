@@ -14,7 +14,8 @@ export const isPostgresUrl = (db: string): boolean => /^postgres(ql)?:\/\//i.tes
  */
 export async function storeFor(
   db: string,
-  options: { readOnly?: boolean; claims?: boolean } = {},
+  /** commitThread: SQLite commits on a worker thread (sqliteStore's option; PostgreSQL has no such choice). */
+  options: { readOnly?: boolean; claims?: boolean; commitThread?: boolean } = {},
 ): Promise<SagaStore & { announce?: (address: string) => void }> {
   const readOnly = options.readOnly === true ? { readOnly: true } : {};
   // A short-lived engine (a CLI command) on a database others run on claims nothing of theirs.
@@ -28,5 +29,5 @@ export async function storeFor(
     return postgresStore(url.toString(), { ...(schema === undefined ? {} : { schema }), ...readOnly, ...claims });
   }
   const { sqliteStore } = await import('../store/sqliteStore.js');
-  return sqliteStore(db, readOnly);
+  return sqliteStore(db, { ...readOnly, ...(options.commitThread === true ? { commitThread: true } : {}) });
 }

@@ -9,13 +9,15 @@
 //                  in the store, and sends, cancels or lets time out as parkedPlan says, logging every
 //                  acknowledged command to <engine.db>.acks; exits 0 once every one is settled.
 // All print "starting <ms>" just before the engine starts (resumes), then "ready".
+// Runs alternate where SQLite commits: on the main thread, then on a commit thread (what
+// `sagachart serve` uses), and so on, counted in <engine.db>.runs, so kills land in both.
 import { z } from 'zod';
 import { defineSaga, SagaEngine, step, type AnySagaDefinition } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { createShop, orderFulfillmentSaga } from '../../machines/order-fulfillment.js';
 import { sqliteLedgers } from '../fixtures/sqliteLedgers.js';
 import { BACKOFF_MS, orderInputFor } from './crashPlan.js';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { InvalidOperationError } from '../../src/index.js';
 import { parkedPlan, parkedSagaName, parkedSagas } from './parkedSagas.js';
 
@@ -49,8 +51,11 @@ const backoffSaga = defineSaga({
 
 const sagas: AnySagaDefinition[] = [orderFulfillmentSaga(shop), backoffSaga, ...parkedSagas(ledgers)];
 // A short threshold: every wait of these sagas parks in the store (the backoff included).
+const runsFile = `${engineDb}.runs`;
+const run = (existsSync(runsFile) ? Number(readFileSync(runsFile, 'utf8')) : 0) + 1;
+writeFileSync(runsFile, String(run));
 const engine = new SagaEngine({
-  store: sqliteStore(engineDb),
+  store: sqliteStore(engineDb, { commitThread: run % 2 === 0 }),
   sagas,
   passivation: { thresholdMs: 20, pollIntervalMs: 50 },
 });

@@ -36,12 +36,14 @@ export const serve: Command = {
   name: 'serve',
   summary: 'run the HTTP API (and inspector) with the sagas in --machines',
   usage: `sagachart serve [--host 127.0.0.1] [--port 3000] [--db data/sagachart.db|postgres://…] [--machines DIR] [--auth writes|all]
-                [--cors https://app.example.com,...] [--max-wait 30000] [--commit-window MS] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
+                [--cors https://app.example.com,...] [--max-wait 30000] [--commit-window MS] [--commit-thread on|off] [--stately[=ws://localhost:8080]] [--otlp http://localhost:4318]
                 [--nats nats://127.0.0.1:4222] [--choreography-db FILE] [--choreography-retention 7d]
 
 --max-wait caps the ?wait=ms a request may ask for (start and wait in one request).
 --commit-window lets a group commit wait up to MS (0-100) for executions that moved
 recently, so writes from separate requests share one transaction (0: off).
+--commit-thread (SQLite) commits on a worker thread of its own (on, the default): requests keep
+being read and answered while a commit waits for the disk; off commits on the main thread.
 --db (or SAGACHART_DB) is a SQLite file, or a postgres:// URL for the PostgreSQL store.
 --nats (or SAGACHART_NATS_URL) connects to NATS JetStream: the commands of remote steps are
 relayed to participants (streams SAGACHART_COMMANDS / SAGACHART_REPLIES unless
@@ -68,6 +70,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     cors: { type: 'string' },
     'max-wait': { type: 'string', default: '30000' },
     'commit-window': { type: 'string' },
+    'commit-thread': { type: 'string', default: 'on' },
     stately: { type: 'string' },
     otlp: { type: 'string' },
     nats: { type: 'string' },
@@ -95,6 +98,8 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       const source = retentionFlag === undefined ? 'SAGACHART_CHOREOGRAPHY_RETENTION' : '--choreography-retention';
       throw new CliError(`${source} must be a period such as 7d, 12h or 30m, or off (got "${retentionArg}")`, 1, true);
     }
+    const commitThread = str(values, 'commit-thread');
+    if (commitThread !== 'on' && commitThread !== 'off') throw new CliError('--commit-thread must be on or off', 1, true);
     const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
     const db = given ?? join('data', 'sagachart.db');
     if (given === undefined) mkdirSync(dirname(db), { recursive: true });
@@ -106,7 +111,7 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
     const stopOtlp = otlpUrl === undefined ? undefined : await startOtlp(otlpUrl);
     const statelyUrl = str(values, 'stately');
     const stately = statelyUrl === undefined ? undefined : createWebSocketInspector({ url: statelyUrl });
-    const store = await storeFor(db);
+    const store = await storeFor(db, { commitThread: commitThread === 'on' });
     const engine = new SagaEngine({
       store,
       sagas,
