@@ -22,7 +22,9 @@ async function answersWhileCommitWaits(extraArgs: string[]): Promise<{ answered:
   stops.push(() => server.kill('SIGKILL'));
   const holder = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, db], { cwd: ROOT });
   stops.push(() => holder.kill('SIGKILL'));
-  await new Promise<void>((resolve) => holder.stdout.on('data', (chunk: Buffer) => chunk.includes('locked') && resolve()));
+  await new Promise<void>((resolve) =>
+    holder.stdout.on('data', (chunk: Buffer) => chunk.includes('locked') && resolve()),
+  );
   // The start's write waits for the lock; the request is answered once it is durable.
   const start = fetch(`${url}/api/executions?wait=10000`, {
     method: 'POST',

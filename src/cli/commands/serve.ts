@@ -99,7 +99,8 @@ Stops gracefully on SIGINT/SIGTERM; executions stay resumable.`,
       throw new CliError(`${source} must be a period such as 7d, 12h or 30m, or off (got "${retentionArg}")`, 1, true);
     }
     const commitThread = str(values, 'commit-thread');
-    if (commitThread !== 'on' && commitThread !== 'off') throw new CliError('--commit-thread must be on or off', 1, true);
+    if (commitThread !== 'on' && commitThread !== 'off')
+      throw new CliError('--commit-thread must be on or off', 1, true);
     const given = str(values, 'db') ?? process.env['SAGACHART_DB'];
     const db = given ?? join('data', 'sagachart.db');
     if (given === undefined) mkdirSync(dirname(db), { recursive: true });
