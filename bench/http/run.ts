@@ -259,7 +259,10 @@ lines.push('- In-process, the benchmark loop is both client and server: its CPU 
 lines.push("- Restate's server CPU is restate-server plus the Node process serving the saga (its SDK endpoint).");
 lines.push('- autocannon keeps one connection per concurrent client alive; latency is what it records per request.');
 lines.push(
-  "- Each measurement opens its connections at once. A busy Node server accepts one new connection per event-loop turn (libuv 1.45+, in Node 20, accepts once per poll), so under load the last of 200 new connections waits seconds to be accepted, and its first request's latency counts that wait: the p99 over all requests is mostly connection set-up. \"open connections\" leaves out each connection's first request. Restate's ingress (Rust) shows no such tail.",
+  "- Each measurement opens its connections at once. A busy Node server accepts one new connection per event-loop turn (libuv 1.45+, in Node 20, accepts once per poll), and each connection's first request waits for that. \"open connections\" leaves out each connection's first request. With serve's commits on their own thread (the default) a turn no longer includes the wait for the disk, so the two p99s are close; with commits on the main thread the c=200 p99 over all requests was seconds (2026-11-23 earlier run: 3.9 s, 514 ms on open connections).",
+);
+lines.push(
+  '- What moved serve since the previous run (0.57× in-process): it answers the plain start request outside express (src/server/directRoutes.ts) and commits on a worker thread (`--commit-thread`, on by default). One at a time, in a probe of 7 interleaved rounds at c=50 (3,000 sagas each, quiet machine, same day): before 1,394/s; direct routes 1,596/s (1.14×); plus the commit thread 1,723/s (1.24×). The thread alone: c=1 322 vs 359/s (0.90×), c=200 1,839 vs 1,669/s with p99 154 vs 1,347 ms.',
 );
 lines.push('<!-- /bench:http -->');
 const section = lines.join('\n');
