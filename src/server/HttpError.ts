@@ -16,8 +16,15 @@ export class HttpError extends Error {
 /** A body that does not parse as JSON (or, strictly, is not an object or array). */
 export const invalidJson = () => new HttpError(400, 'INVALID_JSON', 'The request body is not valid JSON');
 
-/** A body longer than the server accepts. */
-export const bodyTooLarge = () => new HttpError(413, 'BODY_TOO_LARGE', 'The request body is over the limit');
+/** A body longer than the server accepts, with the limit when it is known. */
+export const bodyTooLarge = (limitBytes?: number) =>
+  new HttpError(
+    413,
+    'BODY_TOO_LARGE',
+    limitBytes === undefined
+      ? 'The request body is over the limit'
+      : `The request body is over the limit of ${limitBytes} bytes`,
+  );
 
 const STATUS_BY_CODE: Record<string, number> = {
   SAGA_INPUT: 400,
@@ -56,8 +63,9 @@ export function errorResponse(error: unknown): {
     };
   }
   // express.json's errors.
-  const body = error as { type?: string; status?: number } | undefined;
-  if (body?.type === 'entity.too.large') return errorResponse(bodyTooLarge());
+  const body = error as { type?: string; status?: number; limit?: unknown } | undefined;
+  if (body?.type === 'entity.too.large')
+    return errorResponse(bodyTooLarge(typeof body.limit === 'number' ? body.limit : undefined));
   if (body?.type === 'entity.parse.failed') return errorResponse(invalidJson());
   if (typeof body?.status === 'number' && body.status >= 400 && body.status < 500) {
     return { status: body.status, body: { error: { code: 'BAD_REQUEST', message: (error as Error).message } } };

@@ -136,11 +136,17 @@ describe('bad input', () => {
     expect(schema.properties.failAt.description).toContain('cancelOrder, processPayment, refundPayment');
   });
 
-  it('should refuse a huge body with 413', async () => {
+  it('should refuse a huge body with 413 naming the limit', async () => {
     const { call } = await serve([waiting]);
     const response = await call('POST', '/api/executions', { saga: 'waiting', input: { blob: 'x'.repeat(2_000_000) } });
     expect(response.status).toBe(413);
-    expect(response.body.error.code).toBe('BODY_TOO_LARGE');
+    expect(response.body.error).toEqual({
+      code: 'BODY_TOO_LARGE',
+      message: 'The request body is over the limit of 1048576 bytes',
+    });
+    const small = await serve([waiting], { bodyLimitBytes: 1000 });
+    const refused = await small.call('POST', '/api/executions', { saga: 'waiting', input: { blob: 'x'.repeat(2000) } });
+    expect(refused.body.error.message).toBe('The request body is over the limit of 1000 bytes');
   });
 
   it('should answer unknown ids with 404 and bad queries with 400', async () => {
