@@ -70,7 +70,10 @@ for (const order of orders) {
   const { id } = await engine.execute(distributedOrder, order);
   const outcome = await engine.waitFor(id);
   const why = outcome.errors.at(-1)?.message;
-  console.log(`${order.orderId}: ${outcome.status}${why === undefined ? '' : ` (${why})`}`);
+  // The execution's page, where the inspector shows the order under its execution id.
+  console.log(
+    `${order.orderId}: ${outcome.status}${why === undefined ? '' : ` (${why})`}  ${server.url}/#/execution/${id}`,
+  );
 }
 
 const shutdown = async (): Promise<void> => {

@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sqliteStore } from '../../src/sqlite.js';
 import { natsAvailable } from '../fixtures/nats.js';
 
 const available = await natsAvailable();
 const root = join(import.meta.dirname, '..', '..');
 
 describe.skipIf(!available)('npm run demo:distributed', () => {
-  it('should run the order saga across four participant processes and print each outcome', () => {
+  it('should run the order saga across four participant processes and print each outcome with its page', async () => {
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', join(root, 'scripts', 'demo-distributed', 'run.ts'), '--once', '--port', '0'],
@@ -20,6 +21,19 @@ describe.skipIf(!available)('npm run demo:distributed', () => {
     expect(run.stdout).toContain('A-2: Compensated (card declined for 5000)');
     expect(run.stdout).toContain('A-3: Compensated (SKU-SOLD-OUT is sold out)');
     expect(run.stdout).toContain('A-4: Completed');
+    // Each line links the execution's page, so the order can be found among the executions.
+    const links = [...run.stdout.matchAll(/^(A-\d): .* {2}http:\/\/127\.0\.0\.1:\d+\/#\/execution\/(\S+)$/gm)];
+    expect(links.map((link) => link[1])).toEqual(['A-1', 'A-2', 'A-3', 'A-4']);
+    const store = sqliteStore(join(root, 'data', 'demo-distributed', 'engine.db'), { readOnly: true });
+    await store.init();
+    try {
+      for (const [, orderId, id] of links) {
+        const [started] = await store.journal(String(id));
+        expect(started, String(id)).toMatchObject({ type: 'SagaStarted', data: { input: { orderId } } });
+      }
+    } finally {
+      await store.close();
+    }
   }, 150_000);
 
   it('should say the port is taken and stop its participants, not leave them running', async () => {
