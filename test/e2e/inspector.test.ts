@@ -224,6 +224,38 @@ describe.runIf(browserAvailable())('inspector in Chromium', () => {
     await page.getByTestId('send-form').and(page.locator('[hidden]')).waitFor({ state: 'attached' });
   });
 
+  it('should not say "now Running" beside a Completed badge when the stream got there before the answer', async () => {
+    const { id } = await engine.execute('loan-approval', loan, { executionId: 'loan-fast' });
+    const events = (url: URL) => url.pathname === `/api/executions/${id}/events`;
+    // The event is applied at once, but its answer (status Running) arrives only after the
+    // live stream has shown the loan Completed.
+    await page.route(events, async (route) => {
+      const response = await route.fetch();
+      await page.getByTestId('status').filter({ hasText: 'Completed' }).waitFor();
+      await route.fulfill({ response });
+    });
+    try {
+      await open(id);
+      await page.getByTestId('send').click();
+      await page.getByTestId('message').filter({ hasText: 'accepted' }).waitFor();
+      await expect(page.getByTestId('message').textContent()).resolves.toBe('Send underwriter.decided: accepted.');
+      await expect(page.getByTestId('status').textContent()).resolves.toBe('Completed');
+    } finally {
+      await page.unroute(events);
+    }
+  });
+
+  it('should not send event data that is not JSON, and say so', async () => {
+    const { id } = await engine.execute('loan-approval', loan, { executionId: 'loan-typo' });
+    await open(id);
+    await page.locator('textarea[name=event-data]').fill('{"approved": tru');
+    await page.getByTestId('send').click();
+    await expect(page.getByTestId('message').textContent()).resolves.toMatch(
+      /^Not sent: the data is not valid JSON \(.+\)$/,
+    );
+    expect((await engine.get(id)).status).toBe('Running');
+  });
+
   it('should not offer Send on a saga without an awaitEvent', async () => {
     const { id } = await engine.execute('fragile', { message: 'x' });
     broken = true;

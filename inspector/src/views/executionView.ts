@@ -56,7 +56,12 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
     say(`${label}…`);
     try {
       const fresh = await call();
-      say(`${label}: accepted, the execution is now ${fresh.status}.`);
+      // The live stream may have shown a later state before this answer came: "now" would be stale.
+      say(
+        fresh.status === execution.status
+          ? `${label}: accepted, the execution is now ${fresh.status}.`
+          : `${label}: accepted.`,
+      );
     } catch (error) {
       say(`${label} refused: ${(error as Error).message}`);
     }
@@ -95,7 +100,7 @@ export async function executionView(root: HTMLElement, id: string): Promise<() =
       try {
         data = raw === '' ? undefined : JSON.parse(raw);
       } catch (error) {
-        say(`Send not sent: the data is not valid JSON (${(error as Error).message})`);
+        say(`Not sent: the data is not valid JSON (${(error as Error).message})`);
         return;
       }
       void act(`Send ${wait.event}`, () =>
