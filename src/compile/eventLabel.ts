@@ -7,6 +7,8 @@ export function eventLabel(event: string): string {
   if (event.startsWith('xstate.done.actor.')) return 'done';
   if (event.startsWith('xstate.error.actor.')) return 'error';
   if (event.startsWith('xstate.done.state.')) return 'all done';
+  // A remote step's reply (saga.reply.<run|compensate>.<done|error>.<step>) ends it as its actor would.
+  if (event.startsWith('saga.reply.')) return event.split('.')[3] === 'done' ? 'done' : 'error';
   if (event.startsWith('saga.timeout.')) return 'timeout';
   if (event.startsWith('saga.backoff.') || event.startsWith('saga.compensation-backoff.')) return 'backoff over';
   if (event === 'saga.cancel') return 'cancel';
