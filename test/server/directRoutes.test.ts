@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { defineSaga, memoryStore, SagaEngine, step } from '../../src/index.js';
 import { bearerRefusal } from '../../src/server/bearerAuth.js';
 import { directRoutes } from '../../src/server/directRoutes.js';
 import { loopbackHostRefusal } from '../../src/server/loopbackHost.js';
-import { serve } from '../fixtures/http.js';
+import { rawRequest, serve, type RawAnswer } from '../fixtures/http.js';
 
 const quick = defineSaga({
   name: 'quick',
@@ -15,39 +15,11 @@ const quick = defineSaga({
   steps: [step('a', { run: () => 'a', compensate: () => undefined })],
 });
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: any;
-}
-
-/** One raw request (any headers, any body bytes), read to the end. */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: Buffer | string) {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // Not JSON: compared as text.
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const JSON_TYPE = { 'content-type': 'application/json' };
 const startBody = (n: number) => JSON.stringify({ saga: 'quick', input: { n } });
 
 /** What an answer says, without what differs from run to run (ids, times). */
-function gist(answer: Answer): unknown {
+function gist(answer: RawAnswer): unknown {
   const { body } = answer;
   if (typeof body !== 'object' || body === null) return { status: answer.status, body };
   if ('error' in body) return { status: answer.status, error: body.error };
@@ -89,14 +61,14 @@ describe('the direct routes (start and read without the express app)', () => {
   it('should take plain starts and reads, and leave every other request to the app', async () => {
     const { url, stop } = await directOnly();
     try {
-      const started = await send(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
+      const started = await rawRequest(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
       expect(started.status).toBe(200);
       expect(started.body).toMatchObject({ status: 'Completed', results: { a: 'a' }, existing: false });
-      const read = await send(url, 'GET', `/api/executions/${started.body.id}`, {});
+      const read = await rawRequest(url, 'GET', `/api/executions/${started.body.id}`, {});
       expect(read.body).toMatchObject({ id: started.body.id, status: 'Completed' });
-      expect((await send(url, 'POST', '/api/executions', JSON_TYPE, startBody(2))).status).toBe(201);
+      expect((await rawRequest(url, 'POST', '/api/executions', JSON_TYPE, startBody(2))).status).toBe(201);
       const utf8 = { 'content-type': 'application/json; charset=UTF-8' };
-      expect((await send(url, 'POST', '/api/executions', utf8, startBody(3))).status).toBe(201);
+      expect((await rawRequest(url, 'POST', '/api/executions', utf8, startBody(3))).status).toBe(201);
 
       const notTaken: [string, string, Record<string, string>, (Buffer | string)?][] = [
         ['POST', '/api/executions', { ...JSON_TYPE, origin: url }, startBody(4)],
@@ -119,7 +91,7 @@ describe('the direct routes (start and read without the express app)', () => {
         ['GET', `/api/executions/${started.body.id}/journal`, {}],
       ];
       for (const [method, path, headers, body] of notTaken) {
-        expect({ method, path, headers, status: (await send(url, method, path, headers, body)).status }).toEqual({
+        expect({ method, path, headers, status: (await rawRequest(url, method, path, headers, body)).status }).toEqual({
           method,
           path,
           headers,
@@ -135,14 +107,24 @@ describe('the direct routes (start and read without the express app)', () => {
     const { url, stop } = await directOnly({ token: 'secret', authAll: true });
     try {
       const auth = { ...JSON_TYPE, authorization: 'Bearer secret' };
-      const otherHost = await send(url, 'POST', '/api/executions', { ...auth, host: 'evil.example' }, startBody(1));
+      const otherHost = await rawRequest(
+        url,
+        'POST',
+        '/api/executions',
+        { ...auth, host: 'evil.example' },
+        startBody(1),
+      );
       expect(otherHost.body.error.code).toBe('FORBIDDEN_HOST');
       // A body that is not JSON is reported before a missing token, as the app does.
-      expect((await send(url, 'POST', '/api/executions', JSON_TYPE, '{not json')).body.error.code).toBe('INVALID_JSON');
-      expect((await send(url, 'POST', '/api/executions', JSON_TYPE, startBody(1))).status).toBe(401);
-      expect((await send(url, 'GET', '/api/executions/x', {})).status).toBe(401);
-      expect((await send(url, 'POST', '/api/executions', auth, startBody(1))).status).toBe(201);
-      expect((await send(url, 'GET', '/api/executions/nope', { authorization: 'bearer secret' })).status).toBe(404);
+      expect((await rawRequest(url, 'POST', '/api/executions', JSON_TYPE, '{not json')).body.error.code).toBe(
+        'INVALID_JSON',
+      );
+      expect((await rawRequest(url, 'POST', '/api/executions', JSON_TYPE, startBody(1))).status).toBe(401);
+      expect((await rawRequest(url, 'GET', '/api/executions/x', {})).status).toBe(401);
+      expect((await rawRequest(url, 'POST', '/api/executions', auth, startBody(1))).status).toBe(201);
+      expect((await rawRequest(url, 'GET', '/api/executions/nope', { authorization: 'bearer secret' })).status).toBe(
+        404,
+      );
     } finally {
       await stop();
     }
@@ -170,16 +152,16 @@ describe('the direct routes (start and read without the express app)', () => {
       ['GET', '/api/executions/missing?wait=abc', {}],
     ];
     for (const [method, path, headers, body] of cases) {
-      const direct = gist(await send(url, method, path, headers, body));
-      const app = gist(await send(url, method, path, { ...headers, ...viaApp }, body));
+      const direct = gist(await rawRequest(url, method, path, headers, body));
+      const app = gist(await rawRequest(url, method, path, { ...headers, ...viaApp }, body));
       expect({ method, path, body, answer: direct }).toEqual({ method, path, body, answer: app });
     }
     // The same execution read both ways, with and without a wait.
     const { id } = await engine.execute(quick, { n: 7 });
     await engine.waitFor(id);
     for (const path of [`/api/executions/${id}`, `/api/executions/${id}?wait=1000`]) {
-      const direct = await send(url, 'GET', path, {});
-      const app = await send(url, 'GET', path, viaApp);
+      const direct = await rawRequest(url, 'GET', path, {});
+      const app = await rawRequest(url, 'GET', path, viaApp);
       expect(direct.body).toEqual(app.body);
       expect(direct.status).toBe(200);
     }
