@@ -14,6 +14,8 @@ export interface DirectRouteOptions extends Answering {
   /** The token check for writes and for reads; undefined where none is asked. */
   readonly writing: Refusal | undefined;
   readonly reading: Refusal | undefined;
+  /** With CORS origins allowed, answers vary by Origin (as the app's origin policy says). */
+  readonly varyOrigin: boolean;
 }
 
 const START = '/api/executions';
@@ -49,39 +51,36 @@ export function directRoutes(options: DirectRouteOptions): (req: IncomingMessage
     const query = WAIT_ONLY.exec(mark === -1 ? '' : url.slice(mark + 1));
     if (query === null) return false;
     const wait = query[1];
-    if (req.method === 'POST' && path === START) {
-      const length = plainJsonBodyLength(req, options.bodyLimitBytes);
-      if (length === undefined) return false;
-      const refused = options.host(req);
-      if (refused !== undefined) fail(req, res, refused);
-      else
-        readJson(
-          req,
-          (body) => {
-            const unauthorised = options.writing?.(req);
-            if (unauthorised !== undefined) fail(req, res, unauthorised);
-            else answerStart(options, body, wait, req, res).catch((error: unknown) => fail(req, res, error));
-          },
-          (error) => fail(req, res, error),
-        );
-      return true;
-    }
-    const one = req.method === 'GET' ? ONE_EXECUTION.exec(path) : null;
-    if (one?.[1] === undefined) return false;
-    const refused = options.host(req) ?? options.reading?.(req);
+    const one = req.method === 'GET' ? ONE_EXECUTION.exec(path)?.[1] : undefined;
+    const start = req.method === 'POST' && path === START && isPlainJsonBody(req, options.bodyLimitBytes);
+    if (one === undefined && !start) return false;
+    // Taken: from here on it is answered here, as the app would.
+    if (options.varyOrigin) res.setHeader('Vary', 'Origin');
+    const refused = options.host(req) ?? (one === undefined ? undefined : options.reading?.(req));
     if (refused !== undefined) fail(req, res, refused);
-    else answerRead(options, one[1], wait, req, res).catch((error: unknown) => fail(req, res, error));
+    else if (one !== undefined)
+      answerRead(options, one, wait, req, res).catch((error: unknown) => fail(req, res, error));
+    else
+      readJson(
+        req,
+        (body) => {
+          const unauthorised = options.writing?.(req);
+          if (unauthorised !== undefined) fail(req, res, unauthorised);
+          else answerStart(options, body, wait, req, res).catch((error: unknown) => fail(req, res, error));
+        },
+        (error) => fail(req, res, error),
+      );
     return true;
   };
 }
 
-/** The body's length when it is JSON in UTF-8, unencoded, with a Content-Length within the limit. */
-function plainJsonBodyLength(req: IncomingMessage, limit: number): number | undefined {
+/** Whether the body is JSON in UTF-8, unencoded, with a Content-Length within the limit. */
+function isPlainJsonBody(req: IncomingMessage, limit: number): boolean {
   const { headers } = req;
-  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return undefined;
-  if (!JSON_TYPE.test(headers['content-type'] ?? '')) return undefined;
+  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
+  if (!JSON_TYPE.test(headers['content-type'] ?? '')) return false;
   const length = Number(headers['content-length']);
-  return Number.isInteger(length) && length >= 0 && length <= limit ? length : undefined;
+  return Number.isInteger(length) && length >= 0 && length <= limit;
 }
 
 /**

@@ -45,6 +45,7 @@ describe('the direct routes (start and read without the express app)', () => {
       host: loopbackHostRefusal('127.0.0.1'),
       writing: token,
       reading: options.authAll === true ? token : undefined,
+      varyOrigin: false,
     });
     const server = createServer((req, res) => {
       if (direct(req, res)) return;
@@ -165,6 +166,22 @@ describe('the direct routes (start and read without the express app)', () => {
       expect(direct.body).toEqual(app.body);
       expect(direct.status).toBe(200);
     }
+  });
+
+  it('should say that answers vary by Origin when the server allows CORS origins, as the app does', async () => {
+    const { url } = await serve([quick], { cors: ['https://app.example.com'] });
+    const started = await rawRequest(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
+    const read = await rawRequest(url, 'GET', `/api/executions/${started.body.id}`, {});
+    const refused = await rawRequest(url, 'GET', '/api/executions/x', { host: 'evil.example' });
+    const viaApp = await rawRequest(url, 'GET', `/api/executions/${started.body.id}`, {
+      origin: 'https://app.example.com',
+    });
+    expect([started, read, refused, viaApp].map((answer) => [answer.status, answer.headers.vary])).toEqual([
+      [200, 'Origin'],
+      [200, 'Origin'],
+      [403, 'Origin'],
+      [200, 'Origin'],
+    ]);
   });
 
   it('should start nothing and stay up when a client goes away in the middle of its body', async () => {
