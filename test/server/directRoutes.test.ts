@@ -136,7 +136,7 @@ describe('the direct routes (start and read without the express app)', () => {
     // An Origin header naming the server itself passes the app's origin policy and keeps the
     // request off the direct routes; without it, the same request takes them.
     const viaApp = { origin: url };
-    const cases: [string, string, Record<string, string>, string?][] = [
+    const cases: [string, string, Record<string, string>, (string | Buffer)?][] = [
       ['POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1)],
       ['POST', '/api/executions?wait=0', JSON_TYPE, startBody(1)],
       ['POST', '/api/executions?wait=99999', JSON_TYPE, startBody(1)],
@@ -144,6 +144,16 @@ describe('the direct routes (start and read without the express app)', () => {
       ['POST', '/api/executions', JSON_TYPE, '"just a string"'],
       ['POST', '/api/executions', JSON_TYPE, '[1, 2]'],
       ['POST', '/api/executions', JSON_TYPE, ''],
+      ['POST', '/api/executions', JSON_TYPE, '  \n '],
+      ['POST', '/api/executions', JSON_TYPE, '\u00a0{}'],
+      ['POST', '/api/executions', JSON_TYPE, '\ufeff{"saga":"quick","input":{"n":1}}'],
+      ['POST', '/api/executions', JSON_TYPE, '\ufeff'],
+      ['POST', '/api/executions', JSON_TYPE, 'null'],
+      ['POST', '/api/executions', JSON_TYPE, '1'],
+      ['POST', '/api/executions', JSON_TYPE, '{"saga":"quick","input":{"n":1},"__proto__":{"x":1}}'],
+      ['POST', '/api/executions', JSON_TYPE, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])],
+      ['POST', '/api/executions', { 'content-type': 'APPLICATION/JSON;charset="utf-8"' }, startBody(2)],
+      ['POST', '/api/executions', { 'content-type': 'application/json;charset=utf-8' }, startBody(2)],
       ['POST', '/api/executions', JSON_TYPE, JSON.stringify({ saga: 'nope', input: {} })],
       ['POST', '/api/executions', JSON_TYPE, JSON.stringify({ saga: 'quick', input: { n: 'x' } })],
       ['POST', '/api/executions', JSON_TYPE, JSON.stringify({ saga: 'quick', input: { n: 1 }, extra: true })],
