@@ -1,30 +1,19 @@
-import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, serveProcess } from './fixtures/serveProcess.js';
-
-// Another process holds the file's write lock for 4 s (less than the store's 5 s busy timeout).
-const HOLD_WRITE_LOCK = `
-  const db = new (require('better-sqlite3'))(process.argv[1]);
-  db.exec('BEGIN IMMEDIATE; CREATE TABLE other_writer (x)');
-  console.log('locked');
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4000);
-  db.exec('COMMIT');
-`;
+import { serveProcess } from './fixtures/serveProcess.js';
+import { holdWriteLock } from './fixtures/writeLockHolder.js';
 
 const stops: (() => void)[] = [];
 afterEach(() => {
   for (const stop of stops.splice(0)) stop();
 });
 
-/** Whether the server answers /healthz within `ms` while a commit of its waits for the lock. */
+/** Whether serve answers /healthz within 2 s while a commit of its waits for another process's write lock. */
 async function answersWhileCommitWaits(extraArgs: string[]): Promise<{ answered: boolean; started: number }> {
   const { server, url, db } = await serveProcess(extraArgs);
   stops.push(() => server.kill('SIGKILL'));
-  const holder = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, db], { cwd: ROOT });
+  // Less than the store's 5 s busy timeout: the commit waits, then goes through.
+  const holder = await holdWriteLock(db, 4_000);
   stops.push(() => holder.kill('SIGKILL'));
-  await new Promise<void>((resolve) =>
-    holder.stdout.on('data', (chunk: Buffer) => chunk.includes('locked') && resolve()),
-  );
   // The start's write waits for the lock; the request is answered once it is durable.
   const start = fetch(`${url}/api/executions?wait=10000`, {
     method: 'POST',

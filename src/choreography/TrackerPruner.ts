@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { PeriodicChore } from '../runtime/PeriodicChore.js';
 
 /** How long finished instances (Completed, Compensated) are kept in a trackers file: 7 days. */
 export const DEFAULT_CHOREOGRAPHY_RETENTION_MS = 7 * 86_400_000;
@@ -31,8 +32,7 @@ export function checkRetention(retentionMs: number, what = 'retentionMs'): numbe
  * @internal
  */
 export class TrackerPruner {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<number> | undefined;
+  private readonly chore: PeriodicChore<number>;
   private readonly oldest: Database.Statement<[string, number, number], { correlation_id: string }>;
   /** Deletes those of the instances picked that are still finished and old; how many. */
   private readonly remove: (picked: string[], before: number) => number;
@@ -44,6 +44,7 @@ export class TrackerPruner {
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     checkRetention(retentionMs);
+    this.chore = new PeriodicChore(() => this.deleteOld(), PRUNE_EVERY_MS);
     this.oldest = db.prepare(
       `SELECT correlation_id FROM choreography_trackers
        WHERE choreography = ? AND updated_at < ? AND status IN ('Completed', 'Compensated')
@@ -72,15 +73,11 @@ export class TrackerPruner {
   /** Prunes now, then every hour until `stop()`; resolves once the first pruning is done. */
   async start(): Promise<void> {
     if (this.retentionMs === Number.POSITIVE_INFINITY) return;
-    this.timer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.timer.unref();
-    await this.prune();
+    await this.chore.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.chore.stop();
   }
 
   /**
@@ -89,26 +86,25 @@ export class TrackerPruner {
    * `onError` and waits for the next turn.
    */
   prune(): Promise<number> {
-    this.running ??= (async () => {
-      let deleted = 0;
-      try {
-        for (;;) {
-          const before = Date.now() - this.retentionMs;
-          const picked = this.oldest.all(this.choreography, before, BATCH).map((r) => r.correlation_id);
-          if (picked.length === 0) break;
-          const gone = this.remove(picked, before);
-          deleted += gone;
-          if (picked.length < BATCH || gone === 0) break;
-          // Let the monitor apply the events that came meanwhile.
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-      } catch (error) {
-        this.onError(error);
+    return this.chore.run();
+  }
+
+  private async deleteOld(): Promise<number> {
+    let deleted = 0;
+    try {
+      for (;;) {
+        const before = Date.now() - this.retentionMs;
+        const picked = this.oldest.all(this.choreography, before, BATCH).map((r) => r.correlation_id);
+        if (picked.length === 0) break;
+        const gone = this.remove(picked, before);
+        deleted += gone;
+        if (picked.length < BATCH || gone === 0) break;
+        // Let the monitor apply the events that came meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      return deleted;
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    } catch (error) {
+      this.onError(error);
+    }
+    return deleted;
   }
 }

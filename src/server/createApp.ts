@@ -100,6 +100,7 @@ export function createApp(options: AppOptions) {
     host: loopbackHostRefusal(options.host),
     writing: tokenRefusal,
     reading: options.authAll === true ? tokenRefusal : undefined,
+    varyOrigin: (options.cors ?? []).length > 0,
   });
 
   /** After an operation: the execution now, or (with `?wait`) once it settles. */

@@ -14,6 +14,8 @@ export interface DirectRouteOptions extends Answering {
   /** The token check for writes and for reads; undefined where none is asked. */
   readonly writing: Refusal | undefined;
   readonly reading: Refusal | undefined;
+  /** With CORS origins allowed, answers vary by Origin (as the app's origin policy says). */
+  readonly varyOrigin: boolean;
 }
 
 const START = '/api/executions';
@@ -49,44 +51,42 @@ export function directRoutes(options: DirectRouteOptions): (req: IncomingMessage
     const query = WAIT_ONLY.exec(mark === -1 ? '' : url.slice(mark + 1));
     if (query === null) return false;
     const wait = query[1];
-    if (req.method === 'POST' && path === START) {
-      const length = plainJsonBodyLength(req, options.bodyLimitBytes);
-      if (length === undefined) return false;
-      const refused = options.host(req);
-      if (refused !== undefined) fail(req, res, refused);
-      else
-        readJson(
-          req,
-          (body) => {
-            const unauthorised = options.writing?.(req);
-            if (unauthorised !== undefined) fail(req, res, unauthorised);
-            else answerStart(options, body, wait, req, res).catch((error: unknown) => fail(req, res, error));
-          },
-          (error) => fail(req, res, error),
-        );
-      return true;
-    }
-    const one = req.method === 'GET' ? ONE_EXECUTION.exec(path) : null;
-    if (one?.[1] === undefined) return false;
-    const refused = options.host(req) ?? options.reading?.(req);
+    const one = req.method === 'GET' ? ONE_EXECUTION.exec(path)?.[1] : undefined;
+    const start = req.method === 'POST' && path === START && isPlainJsonBody(req, options.bodyLimitBytes);
+    if (one === undefined && !start) return false;
+    // Taken: from here on it is answered here, as the app would.
+    if (options.varyOrigin) res.setHeader('Vary', 'Origin');
+    const refused = options.host(req) ?? (one === undefined ? undefined : options.reading?.(req));
     if (refused !== undefined) fail(req, res, refused);
-    else answerRead(options, one[1], wait, req, res).catch((error: unknown) => fail(req, res, error));
+    else if (one !== undefined)
+      answerRead(options, one, wait, req, res).catch((error: unknown) => fail(req, res, error));
+    else
+      readJson(
+        req,
+        (body) => {
+          const unauthorised = options.writing?.(req);
+          if (unauthorised !== undefined) fail(req, res, unauthorised);
+          else answerStart(options, body, wait, req, res).catch((error: unknown) => fail(req, res, error));
+        },
+        (error) => fail(req, res, error),
+      );
     return true;
   };
 }
 
-/** The body's length when it is JSON in UTF-8, unencoded, with a Content-Length within the limit. */
-function plainJsonBodyLength(req: IncomingMessage, limit: number): number | undefined {
+/** Whether the body is JSON in UTF-8, unencoded, with a Content-Length within the limit. */
+function isPlainJsonBody(req: IncomingMessage, limit: number): boolean {
   const { headers } = req;
-  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return undefined;
-  if (!JSON_TYPE.test(headers['content-type'] ?? '')) return undefined;
+  if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false;
+  if (!JSON_TYPE.test(headers['content-type'] ?? '')) return false;
   const length = Number(headers['content-length']);
-  return Number.isInteger(length) && length >= 0 && length <= limit ? length : undefined;
+  return Number.isInteger(length) && length >= 0 && length <= limit;
 }
 
 /**
  * Reads the body and parses it as express.json does: an empty body is `{}`,
- * and only an object or an array is JSON here (strict). A client that goes
+ * and only an object or an array is JSON here (strict; test/server/directRoutes.test.ts
+ * sends the same bodies both ways). A client that goes
  * away mid-body gets no answer and leaves nothing behind.
  */
 function readJson(req: IncomingMessage, then: (body: unknown) => void, failed: (error: HttpError) => void): void {
@@ -95,9 +95,12 @@ function readJson(req: IncomingMessage, then: (body: unknown) => void, failed: (
   // Gone mid-body: there is no one to answer, and nothing was started.
   req.on('error', () => undefined);
   req.on('end', () => {
-    const text = Buffer.concat(chunks).toString('utf8');
-    const first = /\S/.exec(text)?.[0];
-    if (first === undefined) return then({});
+    const decoded = Buffer.concat(chunks).toString('utf8');
+    // A byte order mark is dropped, as express.json's decoder drops it.
+    const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
+    if (text.length === 0) return then({});
+    // The first character after JSON's own whitespace (as body-parser's strict mode reads it).
+    const first = /[^ \t\n\r]/.exec(text)?.[0];
     if (first !== '{' && first !== '[') return failed(invalidJson());
     let body: unknown;
     try {

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { PeriodicChore } from '../runtime/PeriodicChore.js';
 
 /** How long `lease_log` rows and the rows of engines that stopped heartbeating are kept: 7 days. */
 export const DEFAULT_LEASE_HISTORY_MS = 7 * 24 * 60 * 60 * 1000;
@@ -15,40 +16,36 @@ const PRUNE_EVERY_MS = 60 * 60 * 1000;
  * @internal
  */
 export class LeaseHistoryPruner {
-  private timer: ReturnType<typeof setInterval> | undefined;
-  private running: Promise<void> | undefined;
+  private readonly chore: PeriodicChore<void>;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly s: string,
     private readonly keepMs: number,
-  ) {}
-
-  start(): void {
-    void this.prune();
-    this.timer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
-    this.timer.unref();
+  ) {
+    this.chore = new PeriodicChore(() => this.deleteOld(), PRUNE_EVERY_MS);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    void this.chore.start();
+  }
+
+  stop(): Promise<void> {
+    return this.chore.stop();
   }
 
   /** Deletes what is older than the history kept; a failure waits for the next turn. */
   prune(): Promise<void> {
-    this.running ??= (async () => {
-      const older = `now() - make_interval(secs => $1::float8 / 1000)`;
-      try {
-        await this.pool.query(`DELETE FROM ${this.s}.lease_log WHERE taken_at < ${older}`, [this.keepMs]);
-        await this.pool.query(`DELETE FROM ${this.s}.engines WHERE heartbeat_at < ${older}`, [this.keepMs]);
-      } catch {
-        // The database is away or busy: the history waits an hour longer, nothing else depends on it.
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.chore.run();
+  }
+
+  private async deleteOld(): Promise<void> {
+    const older = `now() - make_interval(secs => $1::float8 / 1000)`;
+    try {
+      await this.pool.query(`DELETE FROM ${this.s}.lease_log WHERE taken_at < ${older}`, [this.keepMs]);
+      await this.pool.query(`DELETE FROM ${this.s}.engines WHERE heartbeat_at < ${older}`, [this.keepMs]);
+    } catch {
+      // The database is away or busy: the history waits an hour longer, nothing else depends on it.
+    }
   }
 }

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SagaEngine } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
+import { readLedger } from './ledger.js';
 import { sqliteLedgers } from '../fixtures/sqliteLedgers.js';
 import { APPROVAL_TIMEOUT_MS, expectedParkedStatus, parkedPlan, parkedSagas } from './parkedSagas.js';
 import { killRepeatedly } from './processes.js';
@@ -30,9 +31,7 @@ describe('crash safety of passivation', () => {
     await engine.start();
     const store = new Database(engineDb, { readonly: true });
     const acks = existsSync(`${engineDb}.acks`) ? readFileSync(`${engineDb}.acks`, 'utf8').trim().split('\n') : [];
-    const effect = ledgerHandle.prepare(
-      'SELECT undone_at FROM effects WHERE ledger = ? AND key = ? AND applied_at > 0',
-    );
+    const ledgerReader = readLedger(ledgerDb);
     try {
       // No command is left behind: every one appended was applied or refused.
       expect(store.prepare("SELECT count(*) AS n FROM inbox WHERE state = 'pending'").get()).toEqual({ n: 0 });
@@ -100,7 +99,7 @@ describe('crash safety of passivation', () => {
           ['charge', 'charges'],
           ['ship', 'shipments'],
         ] as const) {
-          const row = effect.get(ledger, `${id}:${step}`) as { undone_at: number | null } | undefined;
+          const row = ledgerReader.effect(ledger, `${id}:${step}`);
           const completed = view.completed.includes(step);
           expect(row !== undefined, `${id} ${step} applied`).toBe(completed);
           if (completed) expect(row?.undone_at !== null, `${id} ${step} undone`).toBe(view.status === 'Compensated');
@@ -113,6 +112,7 @@ describe('crash safety of passivation', () => {
     } finally {
       store.close();
       ledgerHandle.close();
+      ledgerReader.close();
       await engine.stop();
     }
   }, 240_000);

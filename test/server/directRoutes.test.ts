@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { defineSaga, memoryStore, SagaEngine, step } from '../../src/index.js';
 import { bearerRefusal } from '../../src/server/bearerAuth.js';
 import { directRoutes } from '../../src/server/directRoutes.js';
 import { loopbackHostRefusal } from '../../src/server/loopbackHost.js';
-import { serve } from '../fixtures/http.js';
+import { rawRequest, serve, type RawAnswer } from '../fixtures/http.js';
 
 const quick = defineSaga({
   name: 'quick',
@@ -15,39 +15,11 @@ const quick = defineSaga({
   steps: [step('a', { run: () => 'a', compensate: () => undefined })],
 });
 
-interface Answer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: any;
-}
-
-/** One raw request (any headers, any body bytes), read to the end. */
-function send(url: string, method: string, path: string, headers: Record<string, string>, body?: Buffer | string) {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(`${url}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // Not JSON: compared as text.
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const JSON_TYPE = { 'content-type': 'application/json' };
 const startBody = (n: number) => JSON.stringify({ saga: 'quick', input: { n } });
 
 /** What an answer says, without what differs from run to run (ids, times). */
-function gist(answer: Answer): unknown {
+function gist(answer: RawAnswer): unknown {
   const { body } = answer;
   if (typeof body !== 'object' || body === null) return { status: answer.status, body };
   if ('error' in body) return { status: answer.status, error: body.error };
@@ -73,6 +45,7 @@ describe('the direct routes (start and read without the express app)', () => {
       host: loopbackHostRefusal('127.0.0.1'),
       writing: token,
       reading: options.authAll === true ? token : undefined,
+      varyOrigin: false,
     });
     const server = createServer((req, res) => {
       if (direct(req, res)) return;
@@ -89,14 +62,14 @@ describe('the direct routes (start and read without the express app)', () => {
   it('should take plain starts and reads, and leave every other request to the app', async () => {
     const { url, stop } = await directOnly();
     try {
-      const started = await send(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
+      const started = await rawRequest(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
       expect(started.status).toBe(200);
       expect(started.body).toMatchObject({ status: 'Completed', results: { a: 'a' }, existing: false });
-      const read = await send(url, 'GET', `/api/executions/${started.body.id}`, {});
+      const read = await rawRequest(url, 'GET', `/api/executions/${started.body.id}`, {});
       expect(read.body).toMatchObject({ id: started.body.id, status: 'Completed' });
-      expect((await send(url, 'POST', '/api/executions', JSON_TYPE, startBody(2))).status).toBe(201);
+      expect((await rawRequest(url, 'POST', '/api/executions', JSON_TYPE, startBody(2))).status).toBe(201);
       const utf8 = { 'content-type': 'application/json; charset=UTF-8' };
-      expect((await send(url, 'POST', '/api/executions', utf8, startBody(3))).status).toBe(201);
+      expect((await rawRequest(url, 'POST', '/api/executions', utf8, startBody(3))).status).toBe(201);
 
       const notTaken: [string, string, Record<string, string>, (Buffer | string)?][] = [
         ['POST', '/api/executions', { ...JSON_TYPE, origin: url }, startBody(4)],
@@ -119,7 +92,7 @@ describe('the direct routes (start and read without the express app)', () => {
         ['GET', `/api/executions/${started.body.id}/journal`, {}],
       ];
       for (const [method, path, headers, body] of notTaken) {
-        expect({ method, path, headers, status: (await send(url, method, path, headers, body)).status }).toEqual({
+        expect({ method, path, headers, status: (await rawRequest(url, method, path, headers, body)).status }).toEqual({
           method,
           path,
           headers,
@@ -135,14 +108,24 @@ describe('the direct routes (start and read without the express app)', () => {
     const { url, stop } = await directOnly({ token: 'secret', authAll: true });
     try {
       const auth = { ...JSON_TYPE, authorization: 'Bearer secret' };
-      const otherHost = await send(url, 'POST', '/api/executions', { ...auth, host: 'evil.example' }, startBody(1));
+      const otherHost = await rawRequest(
+        url,
+        'POST',
+        '/api/executions',
+        { ...auth, host: 'evil.example' },
+        startBody(1),
+      );
       expect(otherHost.body.error.code).toBe('FORBIDDEN_HOST');
       // A body that is not JSON is reported before a missing token, as the app does.
-      expect((await send(url, 'POST', '/api/executions', JSON_TYPE, '{not json')).body.error.code).toBe('INVALID_JSON');
-      expect((await send(url, 'POST', '/api/executions', JSON_TYPE, startBody(1))).status).toBe(401);
-      expect((await send(url, 'GET', '/api/executions/x', {})).status).toBe(401);
-      expect((await send(url, 'POST', '/api/executions', auth, startBody(1))).status).toBe(201);
-      expect((await send(url, 'GET', '/api/executions/nope', { authorization: 'bearer secret' })).status).toBe(404);
+      expect((await rawRequest(url, 'POST', '/api/executions', JSON_TYPE, '{not json')).body.error.code).toBe(
+        'INVALID_JSON',
+      );
+      expect((await rawRequest(url, 'POST', '/api/executions', JSON_TYPE, startBody(1))).status).toBe(401);
+      expect((await rawRequest(url, 'GET', '/api/executions/x', {})).status).toBe(401);
+      expect((await rawRequest(url, 'POST', '/api/executions', auth, startBody(1))).status).toBe(201);
+      expect((await rawRequest(url, 'GET', '/api/executions/nope', { authorization: 'bearer secret' })).status).toBe(
+        404,
+      );
     } finally {
       await stop();
     }
@@ -153,7 +136,7 @@ describe('the direct routes (start and read without the express app)', () => {
     // An Origin header naming the server itself passes the app's origin policy and keeps the
     // request off the direct routes; without it, the same request takes them.
     const viaApp = { origin: url };
-    const cases: [string, string, Record<string, string>, string?][] = [
+    const cases: [string, string, Record<string, string>, (string | Buffer)?][] = [
       ['POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1)],
       ['POST', '/api/executions?wait=0', JSON_TYPE, startBody(1)],
       ['POST', '/api/executions?wait=99999', JSON_TYPE, startBody(1)],
@@ -161,6 +144,16 @@ describe('the direct routes (start and read without the express app)', () => {
       ['POST', '/api/executions', JSON_TYPE, '"just a string"'],
       ['POST', '/api/executions', JSON_TYPE, '[1, 2]'],
       ['POST', '/api/executions', JSON_TYPE, ''],
+      ['POST', '/api/executions', JSON_TYPE, '  \n '],
+      ['POST', '/api/executions', JSON_TYPE, '\u00a0{}'],
+      ['POST', '/api/executions', JSON_TYPE, '\ufeff{"saga":"quick","input":{"n":1}}'],
+      ['POST', '/api/executions', JSON_TYPE, '\ufeff'],
+      ['POST', '/api/executions', JSON_TYPE, 'null'],
+      ['POST', '/api/executions', JSON_TYPE, '1'],
+      ['POST', '/api/executions', JSON_TYPE, '{"saga":"quick","input":{"n":1},"__proto__":{"x":1}}'],
+      ['POST', '/api/executions', JSON_TYPE, Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])],
+      ['POST', '/api/executions', { 'content-type': 'APPLICATION/JSON;charset="utf-8"' }, startBody(2)],
+      ['POST', '/api/executions', { 'content-type': 'application/json;charset=utf-8' }, startBody(2)],
       ['POST', '/api/executions', JSON_TYPE, JSON.stringify({ saga: 'nope', input: {} })],
       ['POST', '/api/executions', JSON_TYPE, JSON.stringify({ saga: 'quick', input: { n: 'x' } })],
       ['POST', '/api/executions', JSON_TYPE, JSON.stringify({ saga: 'quick', input: { n: 1 }, extra: true })],
@@ -170,19 +163,35 @@ describe('the direct routes (start and read without the express app)', () => {
       ['GET', '/api/executions/missing?wait=abc', {}],
     ];
     for (const [method, path, headers, body] of cases) {
-      const direct = gist(await send(url, method, path, headers, body));
-      const app = gist(await send(url, method, path, { ...headers, ...viaApp }, body));
+      const direct = gist(await rawRequest(url, method, path, headers, body));
+      const app = gist(await rawRequest(url, method, path, { ...headers, ...viaApp }, body));
       expect({ method, path, body, answer: direct }).toEqual({ method, path, body, answer: app });
     }
     // The same execution read both ways, with and without a wait.
     const { id } = await engine.execute(quick, { n: 7 });
     await engine.waitFor(id);
     for (const path of [`/api/executions/${id}`, `/api/executions/${id}?wait=1000`]) {
-      const direct = await send(url, 'GET', path, {});
-      const app = await send(url, 'GET', path, viaApp);
+      const direct = await rawRequest(url, 'GET', path, {});
+      const app = await rawRequest(url, 'GET', path, viaApp);
       expect(direct.body).toEqual(app.body);
       expect(direct.status).toBe(200);
     }
+  });
+
+  it('should say that answers vary by Origin when the server allows CORS origins, as the app does', async () => {
+    const { url } = await serve([quick], { cors: ['https://app.example.com'] });
+    const started = await rawRequest(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
+    const read = await rawRequest(url, 'GET', `/api/executions/${started.body.id}`, {});
+    const refused = await rawRequest(url, 'GET', '/api/executions/x', { host: 'evil.example' });
+    const viaApp = await rawRequest(url, 'GET', `/api/executions/${started.body.id}`, {
+      origin: 'https://app.example.com',
+    });
+    expect([started, read, refused, viaApp].map((answer) => [answer.status, answer.headers.vary])).toEqual([
+      [200, 'Origin'],
+      [200, 'Origin'],
+      [403, 'Origin'],
+      [200, 'Origin'],
+    ]);
   });
 
   it('should start nothing and stay up when a client goes away in the middle of its body', async () => {

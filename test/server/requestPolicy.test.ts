@@ -1,8 +1,7 @@
-import { request } from 'node:http';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { awaitEvent, defineSaga, step } from '../../src/index.js';
-import { serve } from '../fixtures/http.js';
+import { rawRequest, serve } from '../fixtures/http.js';
 
 const waiting = defineSaga({
   name: 'waiting',
@@ -10,35 +9,6 @@ const waiting = defineSaga({
   input: z.object({}),
   steps: [step('a', { run: () => 'a', compensate: () => undefined }), awaitEvent('go', { event: 'go' })],
 });
-
-/** A raw HTTP request, so that Host, Origin and Content-Type are exactly what a test says. */
-function raw(
-  url: string,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: any }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        let json: any = text;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          // not JSON: keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 const start = JSON.stringify({ saga: 'waiting', input: {} });
 
@@ -51,7 +21,7 @@ describe('content type', () => {
   ])('should refuse %s with 415 and start nothing', async (_, type) => {
     const { url, engine } = await serve([waiting]);
     const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
-    const response = await raw(url, 'POST', '/api/executions', headers, start);
+    const response = await rawRequest(url, 'POST', '/api/executions', headers, start);
     expect(response.status).toBe(415);
     expect(response.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(response.body.error.message).toContain('application/json');
@@ -61,7 +31,7 @@ describe('content type', () => {
   it('should refuse a text/plain cancel with 415 and leave the execution running', async () => {
     const { url, call, engine } = await serve([waiting]);
     const { body } = await call('POST', '/api/executions', { saga: 'waiting', input: {} });
-    const response = await raw(
+    const response = await rawRequest(
       url,
       'POST',
       `/api/executions/${body.id}/cancel`,
@@ -74,7 +44,7 @@ describe('content type', () => {
 
   it('should take application/json with a charset, and a bodyless POST without a type', async () => {
     const { url, engine } = await serve([waiting]);
-    const created = await raw(
+    const created = await rawRequest(
       url,
       'POST',
       '/api/executions',
@@ -82,7 +52,7 @@ describe('content type', () => {
       start,
     );
     expect(created.status).toBe(201);
-    const cancelled = await raw(url, 'POST', `/api/executions/${created.body.id}/cancel`, {});
+    const cancelled = await rawRequest(url, 'POST', `/api/executions/${created.body.id}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect((await engine.waitFor(created.body.id)).status).toBe('Compensated');
   });
@@ -91,7 +61,7 @@ describe('content type', () => {
 describe('Origin', () => {
   it('should refuse a write from another origin with 403 and start nothing', async () => {
     const { url, engine } = await serve([waiting]);
-    const response = await raw(
+    const response = await rawRequest(
       url,
       'POST',
       '/api/executions',
@@ -107,24 +77,30 @@ describe('Origin', () => {
   it('should refuse reads and streams from another origin too', async () => {
     const { url } = await serve([waiting]);
     for (const path of ['/api/executions', '/api/stream', '/metrics']) {
-      const response = await raw(url, 'GET', path, { origin: 'http://127.0.0.1:1' });
+      const response = await rawRequest(url, 'GET', path, { origin: 'http://127.0.0.1:1' });
       expect(response.status, path).toBe(403);
     }
-    expect((await raw(url, 'GET', '/api/sagas', { origin: 'null' })).status).toBe(403);
+    expect((await rawRequest(url, 'GET', '/api/sagas', { origin: 'null' })).status).toBe(403);
   });
 
   it("should take requests from the server's own origin and from none", async () => {
     const { url } = await serve([waiting]);
-    const own = await raw(url, 'POST', '/api/executions', { 'content-type': 'application/json', origin: url }, start);
+    const own = await rawRequest(
+      url,
+      'POST',
+      '/api/executions',
+      { 'content-type': 'application/json', origin: url },
+      start,
+    );
     expect(own.status).toBe(201);
-    const none = await raw(url, 'POST', '/api/executions', { 'content-type': 'application/json' }, start);
+    const none = await rawRequest(url, 'POST', '/api/executions', { 'content-type': 'application/json' }, start);
     expect(none.status).toBe(201);
   });
 
   it('should let the origins given with cors in, with CORS headers and an answered preflight', async () => {
     const app = 'https://app.example';
     const { url } = await serve([waiting], { cors: [app, 'http://localhost:5173'] });
-    const preflight = await raw(url, 'OPTIONS', '/api/executions', {
+    const preflight = await rawRequest(url, 'OPTIONS', '/api/executions', {
       origin: app,
       'access-control-request-method': 'POST',
       'access-control-request-headers': 'content-type,authorization',
@@ -133,7 +109,7 @@ describe('Origin', () => {
     expect(preflight.headers['access-control-allow-origin']).toBe(app);
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
     expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toContain('content-type');
-    const created = await raw(
+    const created = await rawRequest(
       url,
       'POST',
       '/api/executions',
@@ -143,7 +119,7 @@ describe('Origin', () => {
     expect(created.status).toBe(201);
     expect(created.headers['access-control-allow-origin']).toBe(app);
     expect(created.headers['vary']).toContain('Origin');
-    const other = await raw(url, 'GET', '/api/sagas', { origin: 'https://other.example' });
+    const other = await rawRequest(url, 'GET', '/api/sagas', { origin: 'https://other.example' });
     expect(other.status).toBe(403);
   });
 
@@ -159,8 +135,8 @@ describe('Host on a loopback bind', () => {
   it.each(['127.0.0.1', 'localhost', '[::1]', 'LOCALHOST'])('should answer Host %s with any port', async (name) => {
     const { url } = await serve([waiting]);
     const port = new URL(url).port;
-    expect((await raw(url, 'GET', '/api/sagas', { host: `${name}:${port}` })).status).toBe(200);
-    expect((await raw(url, 'GET', '/api/sagas', { host: `${name}:8080` })).status).toBe(200);
+    expect((await rawRequest(url, 'GET', '/api/sagas', { host: `${name}:${port}` })).status).toBe(200);
+    expect((await rawRequest(url, 'GET', '/api/sagas', { host: `${name}:8080` })).status).toBe(200);
   });
 
   it.each(['evil.example', '127.0.0.1.evil.example', 'localhost.evil.example', '10.0.0.7', '[::2]'])(
@@ -168,12 +144,12 @@ describe('Host on a loopback bind', () => {
     async (name) => {
       const { url, engine } = await serve([waiting]);
       const host = `${name}:${new URL(url).port}`;
-      const read = await raw(url, 'GET', '/api/executions', { host });
+      const read = await rawRequest(url, 'GET', '/api/executions', { host });
       expect(read.status).toBe(403);
       expect(read.body.error.code).toBe('FORBIDDEN_HOST');
       expect(read.body.error.message).toContain(host);
       // A rebound page is same-origin with itself: its Origin matches its Host, and it still gets nowhere.
-      const write = await raw(
+      const write = await rawRequest(
         url,
         'POST',
         '/api/executions',
@@ -189,7 +165,7 @@ describe('Host on a loopback bind', () => {
 describe('bearer token', () => {
   it.each(['Bearer', 'bearer', 'BEARER'])('should accept the scheme written %s', async (scheme) => {
     const { url } = await serve([waiting], { token: 's3cret' });
-    const response = await raw(
+    const response = await rawRequest(
       url,
       'POST',
       '/api/executions',
@@ -201,7 +177,7 @@ describe('bearer token', () => {
 
   it('should still refuse a wrong token in lower case', async () => {
     const { url } = await serve([waiting], { token: 's3cret' });
-    const response = await raw(
+    const response = await rawRequest(
       url,
       'POST',
       '/api/executions',

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +7,10 @@ import { StoreError } from '../../src/index.js';
 import { sqliteStore } from '../../src/sqlite.js';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqliteSchema.js';
 import { write } from '../fixtures/storeWrites.js';
+import { holdWriteLock } from '../fixtures/writeLockHolder.js';
 import { runUnprivileged } from '../fixtures/unprivilegedChild.js';
 import { describeStoreContract } from './storeContract.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-// Takes the write lock on argv[1], says so, holds it for a second, then commits.
-const HOLD_WRITE_LOCK = `
-  const db = new (require('better-sqlite3'))(process.argv[1]);
-  db.exec('BEGIN IMMEDIATE; CREATE TABLE other_writer (x)');
-  console.log('locked');
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-  db.exec('COMMIT');
-`;
 const tempDir = () => mkdtempSync(join(tmpdir(), 'sagachart-'));
 
 describeStoreContract('sqlite', () => Promise.resolve(sqliteStore(join(tempDir(), 'store.db'))));
@@ -70,13 +61,7 @@ describe('sqliteStore', () => {
     await store.init();
     // Another process writes to the same file (a second store opening it, a backup, a migration)
     // and holds the write lock for a moment.
-    const holder = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, file], { cwd: ROOT });
-    let output = '';
-    holder.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
-      holder.on('exit', () => reject(new Error(`the lock holder exited early: ${output}`)));
-    });
+    await holdWriteLock(file, 1_000);
     await store.commit([write('e1', 1, 0, 2)]);
     expect(await store.journal('e1')).toHaveLength(2);
     await store.close();
@@ -86,10 +71,7 @@ describe('sqliteStore', () => {
     const file = join(tempDir(), 'thread.db');
     const store = sqliteStore(file, { commitThread: true });
     await store.init();
-    const holder = spawn(process.execPath, ['-e', HOLD_WRITE_LOCK, file], { cwd: ROOT });
-    await new Promise<void>((resolve) => {
-      holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
-    });
+    await holdWriteLock(file, 1_000);
     // The commit waits on its own thread for the other process: timers here keep firing meanwhile.
     let ticks = 0;
     const ticking = setInterval(() => (ticks += 1), 10);
