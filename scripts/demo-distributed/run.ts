@@ -31,6 +31,13 @@ const fail = (error: unknown): never => {
 };
 process.once('uncaughtException', fail);
 process.once('unhandledRejection', fail);
+// Stopped (SIGTERM, or SIGINT outside a terminal's process group) before it serves: the same.
+const stopEarly = (signal: NodeJS.Signals): void => {
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+};
+process.once('SIGINT', stopEarly);
+process.once('SIGTERM', stopEarly);
 await Promise.all(
   Object.keys(PARTICIPANTS).map(
     (name) =>
@@ -86,6 +93,8 @@ if (values.once === true) {
   await shutdown();
 } else {
   console.log(`inspector: ${server.url}/ (Ctrl-C to stop)`);
+  process.off('SIGINT', stopEarly);
+  process.off('SIGTERM', stopEarly);
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,27 @@ describe.skipIf(!available)('npm run demo:distributed', () => {
     } finally {
       await store.close();
     }
+  }, 150_000);
+
+  it('should stop its participants when it is stopped before the orders are done', async () => {
+    const run = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'scripts', 'demo-distributed', 'run.ts'), '--once', '--port', '0'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
+    let out = '';
+    const pids = await new Promise<number[]>((resolve) =>
+      run.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const listed = /\(pids ([\d, ]+)\)/.exec(out)?.[1];
+        if (listed !== undefined) resolve(listed.split(', ').map(Number));
+      }),
+    );
+    expect(pids).toHaveLength(4);
+    run.kill('SIGTERM');
+    await expect(exited).resolves.toBe(143);
+    await expect.poll(() => pids.filter(alive), { timeout: 10_000 }).toEqual([]);
   }, 150_000);
 
   it('should say the port is taken and stop its participants, not leave them running', async () => {
