@@ -5,6 +5,7 @@ import type { SagaEngine } from '../runtime/SagaEngine.js';
 import type { ExecutionStatus } from '../store/SagaStore.js';
 import { bearerAuth, bearerRefusal } from './bearerAuth.js';
 import { chartJson } from './chartJson.js';
+import { checkAppOptions } from './checkAppOptions.js';
 import { directRoutes } from './directRoutes.js';
 import { answerRead, answerStart, type Answering } from './executionAnswers.js';
 import { choreographyRoutes } from './choreographyRoutes.js';
@@ -73,6 +74,7 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
  * app.listen(3000, '127.0.0.1');
  */
 export function createApp(options: AppOptions) {
+  checkAppOptions(options);
   const { engine } = options;
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const streams = new SseStreams(engine, { bufferBytes: options.sseBufferBytes });
@@ -226,6 +228,15 @@ export function createApp(options: AppOptions) {
   );
 
   if (options.staticDir !== undefined) app.use(express.static(options.staticDir));
+  else
+    app.get('/', (_req, res) => {
+      res
+        .status(404)
+        .type('text/plain')
+        .send(
+          'sagachart: this server has no inspector (npm run build builds it; startServer serves it with staticDir: inspectorDir()). The API is under /api.\n',
+        );
+    });
 
   app.use('/api', (req, _res, next) => {
     next(new HttpError(404, 'NOT_FOUND', `No route ${req.method} ${req.originalUrl}`));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { defineSaga, SagaEngine, step } from 'sagachart';
+import { defineSaga, memoryStore, SagaEngine, step } from 'sagachart';
 import { inspectorDir, startServer } from 'sagachart/server';
 import { sqliteStore } from 'sagachart/sqlite';
 
@@ -46,5 +46,27 @@ describe('sagachart/server: the HTTP API and inspector on an engine of your own'
     await reopened.start();
     expect((await reopened.list()).items.map((e) => e.status)).toEqual(['Completed']);
     await reopened.stop();
+  });
+
+  it('should refuse options it cannot work with, naming them, before it listens', async () => {
+    const engine = new SagaEngine({ store: memoryStore(), sagas: [greet] });
+    await engine.start();
+    try {
+      await expect(startServer({ engine, port: 0, staticDir: '/no/such/folder' })).rejects.toThrow(
+        'staticDir "/no/such/folder" is not a folder',
+      );
+      await expect(startServer({ engine, port: 0, maxWaitMs: -5 })).rejects.toThrow(
+        'maxWaitMs must be a whole number, 0 or more (got -5)',
+      );
+      await expect(startServer({ engine, port: 0, bodyLimitBytes: 0.5 })).rejects.toThrow('bodyLimitBytes');
+      // Without an inspector, / says so instead of "Cannot GET /".
+      const running = await startServer({ engine, port: 0 });
+      const page = await fetch(`${running.url}/`);
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain('this server has no inspector');
+      await running.close();
+    } finally {
+      await engine.stop();
+    }
   });
 });
