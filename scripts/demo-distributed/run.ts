@@ -2,7 +2,7 @@
 // The order-fulfillment saga with its four participants in four processes, over NATS JetStream
 // (127.0.0.1:4222, or NATS_URL). The engine runs here with the HTTP server and inspector.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
@@ -17,6 +17,7 @@ import { distributedOrder, PARTICIPANTS } from './orderSaga.js';
 
 const { values } = parseArgs({ options: { once: { type: 'boolean' }, port: { type: 'string', default: '3000' } } });
 const dir = join(import.meta.dirname, '..', '..', 'data', 'demo-distributed');
+refuseSecondDemo(`${dir}.pid`);
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
@@ -97,4 +98,39 @@ if (values.once === true) {
   process.off('SIGTERM', stopEarly);
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+/**
+ * One demo per checkout: a second one would delete the first one's files under it
+ * and hang. The pid file is made exclusively; one left by a demo that died is taken over.
+ */
+function refuseSecondDemo(pidFile: string): void {
+  mkdirSync(join(pidFile, '..'), { recursive: true });
+  for (;;) {
+    try {
+      writeFileSync(pidFile, String(process.pid), { flag: 'wx' });
+      process.once('exit', () => rmSync(pidFile, { force: true }));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const other = Number(readFileSync(pidFile, 'utf8'));
+    if (Number.isInteger(other) && other > 0 && other !== process.pid && isAlive(other)) {
+      console.error(
+        `demo:distributed: another demo runs from this checkout (pid ${other}, files in ${join(pidFile, '..')}); stop it first`,
+      );
+      process.exit(1);
+    }
+    rmSync(pidFile, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, it is someone else's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

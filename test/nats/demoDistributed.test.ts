@@ -57,6 +57,35 @@ describe.skipIf(!available)('npm run demo:distributed', () => {
     await expect.poll(() => pids.filter(alive), { timeout: 10_000 }).toEqual([]);
   }, 150_000);
 
+  it("should refuse a second demo from the same checkout instead of deleting the first one's files", async () => {
+    const first = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'scripts', 'demo-distributed', 'run.ts'), '--port', '0'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+    try {
+      let out = '';
+      await new Promise<void>((resolve) =>
+        first.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes('(pids ')) resolve();
+        }),
+      );
+      const second = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', join(root, 'scripts', 'demo-distributed', 'run.ts'), '--once', '--port', '0'],
+        { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(second.status, `${second.stdout}\n${second.stderr}`).toBe(1);
+      expect(second.stderr).toContain(`demo:distributed: another demo runs from this checkout (pid ${first.pid}`);
+      expect(second.stdout).not.toContain('participants:');
+    } finally {
+      first.kill('SIGTERM');
+      await exited;
+    }
+  }, 150_000);
+
   it('should say the port is taken and stop its participants, not leave them running', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
