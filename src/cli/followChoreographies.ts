@@ -1,4 +1,4 @@
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ChoreographyBoard, type ChoreographyFollowing } from '../choreography/ChoreographyBoard.js';
 import { ChoreographyTrackers } from '../choreography/ChoreographyTrackers.js';
@@ -101,7 +101,7 @@ export async function followChoreographies(
       lines.push(`choreography ${definition.name} not followed: ${(error as Error).message}`);
     }
   }
-  if (monitors.length > 0) lines.push(`choreography trackers: ${file}`);
+  if (monitors.length > 0) lines.push(`choreography trackers: ${resolve(file)}`);
   return {
     board: new ChoreographyBoard(
       definitions,

@@ -1,7 +1,7 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openTrackerFile } from '../../src/choreography/trackerFile.js';
 import { BIN, ROOT, serveProcess } from '../fixtures/serveProcess.js';
@@ -75,7 +75,8 @@ describe('sagachart serve --choreography-retention', () => {
           '--nats',
           `nats://${NATS_URL.replace(/^nats:\/\//, '')}`,
           '--choreography-db',
-          file,
+          // Given relative (serve runs in ROOT): printed absolute, like the database.
+          relative(ROOT, file),
           '--choreography-retention',
           '1h',
         ],
