@@ -1,4 +1,5 @@
 import { SagaError } from '../definition/errors.js';
+import { jsonProblem } from './jsonBody.js';
 
 /** An error the API reports with a status, a stable code and details. */
 export class HttpError extends Error {
@@ -13,9 +14,6 @@ export class HttpError extends Error {
   }
 }
 
-/** A body that does not parse as JSON (or, strictly, is not an object or array). */
-export const invalidJson = () => new HttpError(400, 'INVALID_JSON', 'The request body is not valid JSON');
-
 /** A body longer than the server accepts, with the limit when it is known. */
 export const bodyTooLarge = (limitBytes?: number) =>
   new HttpError(
@@ -25,6 +23,10 @@ export const bodyTooLarge = (limitBytes?: number) =>
       ? 'The request body is over the limit'
       : `The request body is over the limit of ${limitBytes} bytes`,
   );
+
+/** A body that is not JSON (or, strictly, not an object or array), with what is wrong and where. */
+export const invalidJson = (problem: string) =>
+  new HttpError(400, 'INVALID_JSON', `The request body is not valid JSON: ${problem}`);
 
 const STATUS_BY_CODE: Record<string, number> = {
   SAGA_INPUT: 400,
@@ -66,7 +68,11 @@ export function errorResponse(error: unknown): {
   const body = error as { type?: string; status?: number; limit?: unknown } | undefined;
   if (body?.type === 'entity.too.large')
     return errorResponse(bodyTooLarge(typeof body.limit === 'number' ? body.limit : undefined));
-  if (body?.type === 'entity.parse.failed') return errorResponse(invalidJson());
+  if (body?.type === 'entity.parse.failed') {
+    // body-parser keeps the text it could not parse: say where it went wrong, as the direct routes do.
+    const text = (error as { body?: unknown }).body;
+    return errorResponse(invalidJson(jsonProblem(typeof text === 'string' ? text : '')));
+  }
   if (typeof body?.status === 'number' && body.status >= 400 && body.status < 500) {
     return { status: body.status, body: { error: { code: 'BAD_REQUEST', message: (error as Error).message } } };
   }

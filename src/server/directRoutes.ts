@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerRead, answerStart, type Answering } from './executionAnswers.js';
 import { errorResponse, invalidJson, type HttpError } from './HttpError.js';
+import { parseJsonText } from './jsonBody.js';
 import { sendJson } from './sendJson.js';
 
 /** A check shared with the express app's middleware: the error to answer, or undefined to go on. */
@@ -99,16 +100,9 @@ function readJson(req: IncomingMessage, then: (body: unknown) => void, failed: (
     // A byte order mark is dropped, as express.json's decoder drops it.
     const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
     if (text.length === 0) return then({});
-    // The first character after JSON's own whitespace (as body-parser's strict mode reads it).
-    const first = /[^ \t\n\r]/.exec(text)?.[0];
-    if (first !== '{' && first !== '[') return failed(invalidJson());
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      return failed(invalidJson());
-    }
-    then(body);
+    const parsed = parseJsonText(text);
+    if ('problem' in parsed) failed(invalidJson(parsed.problem));
+    else then(parsed.value);
   });
 }
 

@@ -178,6 +178,27 @@ describe('the direct routes (start and read without the express app)', () => {
     }
   });
 
+  it('should say what is wrong with a body that is not JSON, and where, on either route', async () => {
+    const { url } = await serve([quick]);
+    const bodies: [string, string][] = [
+      ['{not json', "expected property name or '}' at line 1, column 2"],
+      ['{"saga":', 'it ends too early'],
+      ['"quick"', 'it must be an object or an array, and starts with "\\"" at line 1, column 1'],
+      ['{\n  "saga": "quick",\n  "input": { "n": 1 },\n}', 'expected double-quoted property name at line 4, column 1'],
+      [' \n ', 'it holds nothing but whitespace'],
+    ];
+    for (const [body, problem] of bodies) {
+      for (const headers of [JSON_TYPE, { ...JSON_TYPE, origin: url }]) {
+        const answer = await rawRequest(url, 'POST', '/api/executions', headers, body);
+        expect({ body, status: answer.status, error: answer.body.error }).toEqual({
+          body,
+          status: 400,
+          error: { code: 'INVALID_JSON', message: `The request body is not valid JSON: ${problem}` },
+        });
+      }
+    }
+  });
+
   it('should say that answers vary by Origin when the server allows CORS origins, as the app does', async () => {
     const { url } = await serve([quick], { cors: ['https://app.example.com'] });
     const started = await rawRequest(url, 'POST', '/api/executions?wait=5000', JSON_TYPE, startBody(1));
