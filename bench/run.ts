@@ -193,7 +193,8 @@ log('- "hand-written" is what a user would write by hand: subscribe to the actor
 log('  in its own better-sqlite3 transaction (synchronous=FULL) on every transition. It does not even keep the');
 log('  write-ahead rule (the step starts before the write); the engine keeps it and wins by group commit.');
 log('- "commits on a worker thread" is `commitThread: true` (a second connection on a thread of its own: the main');
-log('  thread runs sagas while SQLite writes and waits for the disk); the default commits on the main thread.');
+log('  thread runs sagas while SQLite writes and waits for the disk); an engine of yours commits on the main thread');
+log('  by default, `sagachart serve` on the thread (measured over HTTP, in the section below).');
 log('- At concurrency 1 every transition waits for its own fsync, so FULL costs what the disk costs; group');
 log('  commit pays off as soon as several executions move at once.');
 log('- SSE: one feed reader per server serves every /api/stream client (read, serialised and gzipped once,');
