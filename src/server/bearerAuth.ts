@@ -1,21 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
 import { HttpError } from './HttpError.js';
+import type { Refusal } from './Refusal.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
- * Requires `Authorization: Bearer <token>` (the scheme in any case). Compares digests in constant time,
- * so neither the token nor its length leaks through timing.
+ * Requires `Authorization: Bearer <token>` (the scheme in any case): the 401 to
+ * answer, or undefined when the token matches. Compares digests in constant
+ * time, so neither the token nor its length leaks through timing.
  */
-export function bearerAuth(token: string): RequestHandler {
-  const refusal = bearerRefusal(token);
-  return (req, _res, next) => next(refusal(req));
-}
-
-/** The check behind {@link bearerAuth}: the 401 to answer, or undefined when the token matches. */
-export function bearerRefusal(token: string): (req: IncomingMessage) => HttpError | undefined {
+export function bearerRefusal(token: string): Refusal {
   const expected = digest(token);
   return (req) => {
     const header = req.headers.authorization ?? '';

@@ -3,7 +3,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { ChoreographyBoard } from '../choreography/ChoreographyBoard.js';
 import type { SagaEngine } from '../runtime/SagaEngine.js';
 import type { ExecutionStatus } from '../store/SagaStore.js';
-import { bearerAuth, bearerRefusal } from './bearerAuth.js';
+import { bearerRefusal } from './bearerAuth.js';
 import { chartJson } from './chartJson.js';
 import { checkAppOptions } from './checkAppOptions.js';
 import { directRoutes } from './directRoutes.js';
@@ -11,9 +11,10 @@ import { answerRead, answerStart, type Answering } from './executionAnswers.js';
 import { choreographyRoutes } from './choreographyRoutes.js';
 import { errorResponse, HttpError } from './HttpError.js';
 import { jsonOnly } from './jsonOnly.js';
-import { loopbackHost, loopbackHostRefusal } from './loopbackHost.js';
+import { loopbackHostRefusal } from './loopbackHost.js';
 import { originPolicy } from './originPolicy.js';
 import { PrometheusMetrics } from './PrometheusMetrics.js';
+import { refusing } from './Refusal.js';
 import { cancelBody, journalQuery, listQuery, parseRequest, retryBody, sendBody } from './requestSchemas.js';
 import { sagaSummary } from './sagaSummary.js';
 import { sendJson } from './sendJson.js';
@@ -84,24 +85,24 @@ export function createApp(options: AppOptions) {
   app.disable('x-powered-by');
   // Who may ask comes before what is asked: Host, then Origin, then the body's type.
   const bodyLimitBytes = options.bodyLimitBytes ?? 1024 * 1024;
-  app.use(loopbackHost(options.host));
+  // The checks on who asks, one each, for the app's middleware and the direct routes alike.
+  const hostRefusal = loopbackHostRefusal(options.host);
+  const writeRefusal = options.token === undefined || options.token === '' ? undefined : bearerRefusal(options.token);
+  const readRefusal = options.authAll === true ? writeRefusal : undefined;
+  app.use(refusing(hostRefusal));
   app.use(originPolicy(options.cors ?? []));
   app.use('/api', jsonOnly);
   app.use(express.json({ limit: bodyLimitBytes, type: 'application/json' }));
 
-  const token = options.token === undefined || options.token === '' ? undefined : options.token;
-  const guard = token === undefined ? undefined : bearerAuth(token);
-  const open: RequestHandler = (_req, _res, next) => next();
-  const mutating = guard ?? open;
-  const reading = options.authAll === true && guard !== undefined ? guard : open;
+  const mutating = refusing(writeRefusal);
+  const reading = refusing(readRefusal);
   const answering: Answering = { engine, maxWaitMs, present: described };
-  const tokenRefusal = token === undefined ? undefined : bearerRefusal(token);
   const direct = directRoutes({
     ...answering,
     bodyLimitBytes,
-    host: loopbackHostRefusal(options.host),
-    writing: tokenRefusal,
-    reading: options.authAll === true ? tokenRefusal : undefined,
+    host: hostRefusal,
+    writing: writeRefusal,
+    reading: readRefusal,
     varyOrigin: (options.cors ?? []).length > 0,
   });
 

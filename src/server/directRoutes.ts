@@ -2,10 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answerRead, answerStart, type Answering } from './executionAnswers.js';
 import { errorResponse, invalidJson, type HttpError } from './HttpError.js';
 import { parseJsonText } from './jsonBody.js';
+import type { Refusal } from './Refusal.js';
 import { sendJson } from './sendJson.js';
-
-/** A check shared with the express app's middleware: the error to answer, or undefined to go on. */
-export type Refusal = (req: IncomingMessage) => HttpError | undefined;
 
 export interface DirectRouteOptions extends Answering {
   /** Largest body read, in bytes. */

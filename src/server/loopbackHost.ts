@@ -1,7 +1,6 @@
-import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
 import { isIP } from 'node:net';
 import { HttpError } from './HttpError.js';
+import type { Refusal } from './Refusal.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -22,18 +21,13 @@ function isLoopbackHost(host: string): boolean {
 /**
  * Refuses a request that reached a loopback-bound server under another host
  * name: that is DNS rebinding (a page on evil.example whose name now resolves
- * to 127.0.0.1), the way a web page reads or drives a local server.
+ * to 127.0.0.1), the way a web page reads or drives a local server: the 403
+ * to answer, or undefined when the request may go on.
  *
  * @param bindHost The address the server listens on; when undefined, the
  *   address each connection arrived at decides.
  */
-export function loopbackHost(bindHost: string | undefined): RequestHandler {
-  const refusal = loopbackHostRefusal(bindHost);
-  return (req, _res, next) => next(refusal(req));
-}
-
-/** The check behind {@link loopbackHost}: the 403 to answer, or undefined when the request may go on. */
-export function loopbackHostRefusal(bindHost: string | undefined): (req: IncomingMessage) => HttpError | undefined {
+export function loopbackHostRefusal(bindHost: string | undefined): Refusal {
   const boundToLoopback = bindHost === undefined ? undefined : isLoopbackAddress(bindHost);
   return (req) => {
     if (!(boundToLoopback ?? isLoopbackAddress(req.socket.localAddress ?? ''))) return undefined;
