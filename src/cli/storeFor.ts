@@ -29,5 +29,5 @@ export async function storeFor(
     return postgresStore(url.toString(), { ...(schema === undefined ? {} : { schema }), ...readOnly, ...claims });
   }
   const { sqliteStore } = await import('../store/sqliteStore.js');
-  return sqliteStore(db, { ...readOnly, ...(options.commitThread === true ? { commitThread: true } : {}) });
+  return sqliteStore(db, { ...readOnly, commitThread: options.commitThread === true });
 }
