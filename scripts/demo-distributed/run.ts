@@ -23,9 +23,12 @@ mkdirSync(dir, { recursive: true });
 
 // 1. The four participants, each a process of its own with its own SQLite file.
 const children: ChildProcess[] = [];
+const stopParticipants = (): void => {
+  for (const child of children) child.kill('SIGTERM');
+};
 // Whatever stops the demo from here on (the port is taken, NATS is down) must not leave them running.
 const fail = (error: unknown): never => {
-  for (const child of children) child.kill('SIGTERM');
+  stopParticipants();
   const failure = listenFailure(error, '127.0.0.1', Number(values.port), 'npm run demo:distributed -- --port N');
   console.error(failure instanceof CliError ? `demo:distributed: ${failure.message}` : failure);
   process.exit(1);
@@ -34,7 +37,7 @@ process.once('uncaughtException', fail);
 process.once('unhandledRejection', fail);
 // Stopped (SIGTERM, or SIGINT outside a terminal's process group) before it serves: the same.
 const stopEarly = (signal: NodeJS.Signals): void => {
-  for (const child of children) child.kill('SIGTERM');
+  stopParticipants();
   process.exit(signal === 'SIGINT' ? 130 : 143);
 };
 process.once('SIGINT', stopEarly);
@@ -88,7 +91,7 @@ const shutdown = async (): Promise<void> => {
   await relay.stop();
   await server.close();
   await nc.close();
-  for (const child of children) child.kill('SIGTERM');
+  stopParticipants();
 };
 if (values.once === true) {
   await shutdown();
