@@ -1,4 +1,4 @@
-import type { CompensationContext, CompensationReason, ExecutionId, StepContext } from '../definition/types.js';
+import type { CompensationContext, CompensationReason, StepContext } from '../definition/types.js';
 import { idempotencyKeyFor } from './idempotencyKey.js';
 import type { SagaContext } from './sagaContext.js';
 import type { SagaPlan } from './sagaPlan.js';
@@ -30,6 +30,22 @@ function copyForStep<T>(value: T): T {
 }
 
 /**
+ * Gives `target` a property `key` that is a copy of `source()`, made when first
+ * read and kept; writable, like the context's other fields.
+ */
+function copyOnRead(target: object, key: string, source: () => unknown): void {
+  let kept: { value: unknown } | undefined;
+  Object.defineProperty(target, key, {
+    get: () => (kept ??= { value: copyForStep(source()) }).value,
+    set: (value: unknown) => {
+      kept = { value };
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+/**
  * The context one call of user code gets. `input`, `results` and a
  * compensation's `result` are its own copies, made when first read and kept
  * for the call, so step code that mutates them cannot change the execution's
@@ -49,40 +65,21 @@ export function stepContextFor(
   // Parsed up front (cached, so cheap) so a value that no longer fits its schema fails the call before user code runs.
   const parsedInput = inputForStep(plan, context.input);
   const parsedResults = resultsForStep(plan, context.results);
-  let input: { value: unknown } | undefined;
-  let results: { value: Record<string, unknown> } | undefined;
   const ctx = {
-    get input(): unknown {
-      return (input ??= { value: copyForStep(parsedInput) }).value;
-    },
-    set input(value: unknown) {
-      input = { value };
-    },
-    get results(): Record<string, unknown> {
-      return (results ??= { value: copyForStep(parsedResults) }).value;
-    },
-    set results(value: Record<string, unknown>) {
-      results = { value };
-    },
     idempotencyKey: idempotencyKeyFor(call.executionId, call.step, call.kind),
     attempt: call.attempt,
     get signal(): AbortSignal {
       return effect.signal;
     },
-    executionId: call.executionId as ExecutionId,
+    executionId: call.executionId,
     fence,
-  };
+  } as AnyStepContext;
+  copyOnRead(ctx, 'input', () => parsedInput);
+  copyOnRead(ctx, 'results', () => parsedResults);
   if (call.kind === 'run') return ctx;
   const reason = { ...(context.reason ?? NO_REASON) };
   // A step that never reported back (timed out, aborted) may still hold its effect.
   if (!context.completed.includes(call.step)) return Object.assign(ctx, { outcome: 'unknown' as const, reason });
-  let result: { value: unknown } | undefined;
-  return Object.defineProperty(Object.assign(ctx, { outcome: 'completed' as const, reason }), 'result', {
-    get: () => (result ??= { value: copyForStep(context.results[call.step]) }).value,
-    set: (value: unknown) => {
-      result = { value };
-    },
-    enumerable: true,
-    configurable: true,
-  });
+  copyOnRead(ctx, 'result', () => context.results[call.step]);
+  return Object.assign(ctx, { outcome: 'completed' as const, reason });
 }
