@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { awaitEvent, defineSaga, step } from '../../src/index.js';
+import { awaitEvent, defineSaga, PermanentError, step } from '../../src/index.js';
 import { serve, untilState } from '../fixtures/http.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -72,6 +72,42 @@ describe('start and wait in one request', () => {
     const cancelled = await call('POST', '/api/executions/ap-2/cancel?wait=5000', { reason: 'no longer needed' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'Compensated', reason: { kind: 'cancelled' } });
+  });
+
+  it('should wait on an event sent, and on a retry of a Failed execution', async () => {
+    let mailerUp = false;
+    const afterPivot = defineSaga({
+      name: 'after-pivot',
+      version: 1,
+      input: z.object({}),
+      steps: [
+        step('pay', { run: () => 'paid', pivot: true }),
+        step('notify', {
+          retry: { maxAttempts: 1 },
+          run: () => {
+            if (!mailerUp) throw new PermanentError('mailer down');
+            return 'sent';
+          },
+        }),
+      ],
+    });
+    const { call } = await serve([approval, afterPivot]);
+    await call('POST', '/api/executions', { saga: 'approval', input: {}, executionId: 'ap-3' });
+    await untilState(call, 'ap-3', { Running: 'approve' });
+    const sent = await call('POST', '/api/executions/ap-3/events?wait=5000', { type: 'approved', data: { by: 'ann' } });
+    expect(sent.status).toBe(200);
+    expect(sent.body).toMatchObject({ status: 'Completed' });
+
+    const failed = await call('POST', '/api/executions?wait=5000', {
+      saga: 'after-pivot',
+      input: {},
+      executionId: 'n-1',
+    });
+    expect(failed.body).toMatchObject({ status: 'Failed' });
+    mailerUp = true;
+    const retried = await call('POST', '/api/executions/n-1/retry?wait=5000', {});
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'Completed', results: { pay: 'paid', notify: 'sent' } });
   });
 
   it("should enforce the server's maximum wait, before anything starts", async () => {
